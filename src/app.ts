@@ -1,0 +1,78 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyInstance, LogController } from 'fastify';
+import { RunRegistry } from './chat/run-registry.ts';
+import { type ChatGateway, ChatService } from './chat/service.ts';
+import type { Config } from './config/env.ts';
+import { GatewayClient, type ReadyState } from './gateway/client.ts';
+import { type Authenticate, createAuthenticator } from './http/auth.ts';
+import { registerErrorHandling } from './http/errors.ts';
+import { registerHealth } from './http/health.ts';
+import { registerRestChat } from './rest/chat-route.ts';
+
+export interface AppGateway extends ChatGateway {
+  probe(signal: AbortSignal): Promise<ReadyState>;
+  close(): Promise<void>;
+}
+
+export interface App {
+  server: FastifyInstance;
+  service: ChatService;
+  runs: RunRegistry;
+  authenticate: Authenticate;
+}
+
+/** One log line per request (at completion, with status and time), not two. */
+class CompletionLogs extends LogController {
+  override incomingRequest(): void {}
+}
+
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+/** Builds the whole server (not listening): one chat service, every surface mounted on it. */
+export async function buildApp(config: Config, gateway?: AppGateway): Promise<App> {
+  const server = Fastify({
+    logger: {
+      level: config.logLevel,
+      redact: ['req.headers.authorization', 'req.headers["x-api-key"]'],
+    },
+    bodyLimit: config.bodyLimitBytes,
+    trustProxy: config.trustProxy,
+    logController: new CompletionLogs(),
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    ...(config.tls ? { https: config.tls } : {}),
+  }) as unknown as FastifyInstance;
+
+  const upstream = gateway ?? new GatewayClient({ ...config.gateway, runTimeoutMs: config.runTimeoutMs });
+  const runs = new RunRegistry(config.runs);
+  const service = new ChatService({
+    gateway: upstream,
+    runs,
+    limits: config.limits,
+    runTimeoutMs: config.runTimeoutMs,
+    onError: (error, run) => {
+      const level = error.code === 'INTERNAL' ? 'error' : 'warn';
+      server.log[level]({ runId: run.id, code: error.code, err: error.cause ?? error }, error.message);
+    },
+  });
+  const authenticate = createAuthenticator(config.apiKeys);
+
+  server.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  server.addHook('preClose', async () => runs.cancelAll());
+  server.addHook('onClose', async () => {
+    if (!gateway) await upstream.close();
+  });
+
+  registerErrorHandling(server);
+  registerHealth(server, {
+    probe: (signal) => upstream.probe(signal),
+    probeTimeoutMs: config.gateway.connectTimeoutMs,
+  });
+  registerRestChat(server, { service, authenticate, heartbeatMs: config.heartbeatMs });
+
+  return { server, service, runs, authenticate };
+}

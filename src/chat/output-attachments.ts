@@ -1,0 +1,50 @@
+import type { OutputAttachment } from '../contract/chat.ts';
+
+const IMAGE_EXT = /\.(png|jpe?g|gif|webp|bmp|svg|heic|heif)$/i;
+const FILE_EXT = /\.(pdf|docx?|xlsx?|pptx?|csv|txt|md|json|zip|rar|7z|tar|gz|mp3|wav|mp4|mov)$/i;
+const MARKDOWN_LINK = /(!?)\[([^\]\n]*)\]\(\s*<?(https?:\/\/[^\s)>]+)>?(?:\s+"[^"]*")?\s*\)/g;
+const BARE_URL = /https?:\/\/[^\s<>()"'`\][]+/g;
+
+function pathOf(url: string): string {
+  const end = url.search(/[?#]/);
+  return end === -1 ? url : url.slice(0, end);
+}
+
+function fileName(url: string): string | undefined {
+  const path = pathOf(url);
+  const name = path.slice(path.lastIndexOf('/') + 1);
+  try {
+    return name ? decodeURIComponent(name) : undefined;
+  } catch {
+    return name || undefined;
+  }
+}
+
+/**
+ * AI-generated media arrive as Markdown images/links or bare URLs in the answer text. Markdown
+ * images are images whatever their extension; links and bare URLs count when their path names a
+ * media or document file. First occurrence wins, in text order.
+ */
+export function extractOutputAttachments(text: string): OutputAttachment[] {
+  if (!text.includes('http')) return [];
+  const found = new Map<string, OutputAttachment>();
+  const add = (attachment: OutputAttachment) => {
+    if (!found.has(attachment.url)) found.set(attachment.url, attachment);
+  };
+  const covered: Array<[number, number]> = [];
+  for (const match of text.matchAll(MARKDOWN_LINK)) {
+    const [whole, bang, label, url] = match as unknown as [string, string, string, string];
+    covered.push([match.index, match.index + whole.length]);
+    const path = pathOf(url);
+    if (bang || IMAGE_EXT.test(path)) add({ type: 'image', url, ...(label ? { name: label } : {}) });
+    else if (FILE_EXT.test(path)) add({ type: 'file', url, name: label || fileName(url) || url });
+  }
+  for (const match of text.matchAll(BARE_URL)) {
+    if (covered.some(([start, end]) => match.index >= start && match.index < end)) continue;
+    const url = match[0].replace(/[.,;:!?，。；：！？]+$/u, '');
+    const path = pathOf(url);
+    if (IMAGE_EXT.test(path)) add({ type: 'image', url });
+    else if (FILE_EXT.test(path)) add({ type: 'file', url, name: fileName(url) ?? url });
+  }
+  return [...found.values()];
+}

@@ -1,0 +1,119 @@
+import { randomBytes } from 'node:crypto';
+import type { ChatEvent, ChatResult } from '../contract/chat.ts';
+import { AppError, type ErrorCode } from '../contract/errors.ts';
+
+type EventBody =
+  | { type: 'started' }
+  | { type: 'delta'; text: string }
+  | { type: 'completed'; result: ChatResult }
+  | { type: 'failed'; code: ErrorCode; message: string };
+
+export type RunStatus = 'running' | 'completed' | 'failed';
+
+/**
+ * One assistant turn. Keeps its events (ids "1", "2", ...) so any number of subscribers can attach
+ * late or re-attach after a drop and receive exactly what came after the id they last saw.
+ */
+export class Run {
+  readonly id = randomBytes(16).toString('base64url');
+  readonly principalId: string;
+  readonly model: string;
+  readonly createdAt = Date.now();
+  finishedAt: number | undefined;
+  status: RunStatus = 'running';
+  /** Approximate retained size, for the registry's memory bound. */
+  bytes = 0;
+
+  readonly #events: ChatEvent[] = [];
+  readonly #controller = new AbortController();
+  #wake: Array<() => void> = [];
+  #settle!: { resolve: (result: ChatResult) => void; reject: (error: AppError) => void };
+  /** Settles with the final result or failure; never left unobserved-rejected. */
+  readonly result: Promise<ChatResult>;
+
+  constructor(principalId: string, model: string) {
+    this.principalId = principalId;
+    this.model = model;
+    this.result = new Promise<ChatResult>((resolve, reject) => {
+      this.#settle = { resolve, reject };
+    });
+    this.result.catch(() => {});
+  }
+
+  /** Aborted by cancel() (the upstream request listens to it). */
+  get signal(): AbortSignal {
+    return this.#controller.signal;
+  }
+
+  get cancelled(): boolean {
+    return this.#controller.signal.aborted;
+  }
+
+  get lastEventId(): string {
+    return String(this.#events.length);
+  }
+
+  emit(body: EventBody): ChatEvent | undefined {
+    if (this.status !== 'running') return undefined;
+    const event = { ...body, runId: this.id, eventId: String(this.#events.length + 1) } as ChatEvent;
+    this.#events.push(event);
+    this.bytes += body.type === 'delta' ? body.text.length * 2 + 64 : 256;
+    if (body.type === 'completed') {
+      this.bytes += body.result.message.content.length * 2;
+      this.#finish('completed');
+      this.#settle.resolve(body.result);
+    } else if (body.type === 'failed') {
+      this.#finish('failed');
+      this.#settle.reject(new AppError(body.code, body.message));
+    }
+    const wake = this.#wake;
+    this.#wake = [];
+    for (const resolve of wake) resolve();
+    return event;
+  }
+
+  #finish(status: RunStatus): void {
+    this.status = status;
+    this.finishedAt = Date.now();
+  }
+
+  cancel(): boolean {
+    if (this.status !== 'running') return false;
+    this.#controller.abort(new AppError('CANCELLED', 'The run was cancelled.'));
+    this.emit({ type: 'failed', code: 'CANCELLED', message: 'The run was cancelled.' });
+    return true;
+  }
+
+  /** Index of the first event after `after`; INVALID_INPUT for an id this run never issued. */
+  #position(after: string | undefined): number {
+    if (after === undefined || after === '') return 0;
+    const n = Number(after);
+    if (!Number.isInteger(n) || n < 0 || n > this.#events.length) {
+      throw new AppError(
+        'INVALID_INPUT',
+        `Unknown event id "${after}" for this run; resume from an eventId you received.`,
+      );
+    }
+    return n;
+  }
+
+  /**
+   * Backlog after `after`, then live events, ending after the final one. Ending early (the consumer
+   * stops, or `signal` aborts) only detaches: the run goes on.
+   */
+  async *subscribe(after?: string, signal?: AbortSignal): AsyncGenerator<ChatEvent> {
+    let index = this.#position(after);
+    while (!signal?.aborted) {
+      while (index < this.#events.length) {
+        const event = this.#events[index++]!;
+        yield event;
+        if (event.type === 'completed' || event.type === 'failed') return;
+      }
+      if (this.status !== 'running') return;
+      await new Promise<void>((resolve) => {
+        this.#wake.push(resolve);
+        signal?.addEventListener('abort', () => resolve(), { once: true });
+      });
+    }
+  }
+}

@@ -1,0 +1,169 @@
+import type { ChatEvent, ChatMessageInput, ChatResult, SendChatInput } from '../contract/chat.ts';
+import { AppError, toAppError } from '../contract/errors.ts';
+import type { AttachmentLimits } from '../contract/limits.ts';
+import { validateAttachments } from '../gateway/attachments.ts';
+import { UpstreamHttpError } from '../gateway/errors.ts';
+import type { Completion, GatewayEvent } from '../gateway/events.ts';
+import type { GatewayChatRequest } from '../gateway/translate.ts';
+import { extractOutputAttachments } from './output-attachments.ts';
+import type { Principal } from './principal.ts';
+import { Run } from './run.ts';
+import type { RunRegistry } from './run-registry.ts';
+import { KeyedSerializer, sessionKeyFor } from './session.ts';
+
+/** What the service needs of the gateway client (a fake in unit tests). */
+export interface ChatGateway {
+  complete(request: GatewayChatRequest, signal: AbortSignal): Promise<Completion>;
+  stream(request: GatewayChatRequest, signal: AbortSignal): AsyncIterable<GatewayEvent>;
+}
+
+export interface ChatServiceOptions {
+  gateway: ChatGateway;
+  runs: RunRegistry;
+  limits: AttachmentLimits;
+  runTimeoutMs: number;
+  /** Where failures that are bugs or upstream faults get their details logged. */
+  onError?: (error: AppError, run: Run) => void;
+}
+
+export interface StartOptions {
+  /** Stream deltas from the gateway (else one non-streaming upstream call). */
+  stream: boolean;
+}
+
+const FIRST_TURN_RACE_RETRY_MS = 150;
+
+/** Stateful conversations send only the new turn: the gateway already holds the history. */
+function newTurn(messages: readonly ChatMessageInput[]): ChatMessageInput[] {
+  const lastAssistant = messages.findLastIndex((m) => m.role === 'assistant');
+  if (lastAssistant === -1) return [...messages];
+  return [...messages.slice(0, lastAssistant).filter((m) => m.role === 'system'), ...messages.slice(lastAssistant + 1)];
+}
+
+/** The one chat implementation behind REST, GraphQL and tRPC. */
+export class ChatService {
+  readonly #options: ChatServiceOptions;
+  readonly #sessions = new KeyedSerializer();
+
+  constructor(options: ChatServiceOptions) {
+    this.#options = options;
+  }
+
+  /** Validates a turn and translates it into what the gateway must receive. Throws INVALID_INPUT & co. */
+  prepare(principal: Principal, input: SendChatInput): GatewayChatRequest {
+    const last = input.messages.at(-1);
+    if (last?.role !== 'user') {
+      throw new AppError('INVALID_INPUT', 'The last message must be the user\'s turn (role "user").');
+    }
+    const attachments = validateAttachments(input.attachments ?? [], this.#options.limits);
+    if (last.content.trim() === '' && attachments.length === 0) {
+      throw new AppError('INVALID_INPUT', 'The user message is empty: send text, an image or a file.');
+    }
+    const agentId = input.agentId;
+    const model = agentId ? `openclaw/${agentId}` : (input.model ?? 'openclaw');
+    const sessionKey = input.user === undefined ? undefined : sessionKeyFor(principal, input.user);
+    return {
+      model,
+      messages: sessionKey ? newTurn(input.messages) : input.messages,
+      attachments,
+      sessionKey,
+      stream: false,
+    };
+  }
+
+  /** Starts a run; it proceeds server-side whoever listens. Validation errors are thrown before any run exists. */
+  start(principal: Principal, input: SendChatInput, options: StartOptions): Run {
+    const request = { ...this.prepare(principal, input), stream: options.stream };
+    const run = new Run(principal.id, request.model);
+    this.#options.runs.add(run);
+    run.emit({ type: 'started' });
+    void this.#drive(run, request);
+    return run;
+  }
+
+  /** A run awaited to completion (non-streaming surfaces). Rejects with the run's AppError. */
+  async send(principal: Principal, input: SendChatInput, signal?: AbortSignal): Promise<ChatResult> {
+    const run = this.start(principal, input, { stream: false });
+    const onAbort = () => run.cancel();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      return await run.result;
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /** Events of one of the principal's runs after `after` (all of them when omitted), live until it ends. */
+  events(principal: Principal, runId: string, after?: string, signal?: AbortSignal): AsyncGenerator<ChatEvent> {
+    const run = this.#options.runs.get(principal, runId);
+    return run.subscribe(after, signal);
+  }
+
+  getRun(principal: Principal, runId: string): Run {
+    return this.#options.runs.get(principal, runId);
+  }
+
+  /** True when a running run was stopped (its upstream request aborted); false when it had already ended. */
+  cancel(principal: Principal, runId: string): boolean {
+    return this.#options.runs.get(principal, runId).cancel();
+  }
+
+  async #drive(run: Run, request: GatewayChatRequest): Promise<void> {
+    const signal = AbortSignal.any([run.signal, AbortSignal.timeout(this.#options.runTimeoutMs)]);
+    try {
+      const turn = () => this.#turnWithRaceRetry(run, request, signal);
+      const completion = request.sessionKey ? await this.#sessions.run(request.sessionKey, turn) : await turn();
+      if (completion) this.#complete(run, completion);
+    } catch (error) {
+      if (run.cancelled) return;
+      // The signal only aborts without a cancel when the run's own deadline passed.
+      const mapped = signal.aborted
+        ? new AppError('UPSTREAM_TIMEOUT', 'The agent run took longer than the server allows.', { cause: error })
+        : toAppError(error);
+      this.#options.onError?.(mapped, run);
+      run.emit({ type: 'failed', code: mapped.code, message: mapped.message });
+    }
+  }
+
+  /** The gateway loses a race between two first turns of a new session with a 500: retry that once. */
+  async #turnWithRaceRetry(
+    run: Run,
+    request: GatewayChatRequest,
+    signal: AbortSignal,
+  ): Promise<Completion | undefined> {
+    try {
+      return await this.#turn(run, request, signal);
+    } catch (error) {
+      const race = request.sessionKey && error instanceof UpstreamHttpError && error.upstreamStatus === 500;
+      if (!race || run.lastEventId !== '1') throw error;
+      await new Promise((resolve) => setTimeout(resolve, FIRST_TURN_RACE_RETRY_MS));
+      signal.throwIfAborted();
+      return this.#turn(run, request, signal);
+    }
+  }
+
+  async #turn(run: Run, request: GatewayChatRequest, signal: AbortSignal): Promise<Completion | undefined> {
+    signal.throwIfAborted();
+    if (!request.stream) return this.#options.gateway.complete(request, signal);
+    for await (const event of this.#options.gateway.stream(request, signal)) {
+      if (event.type === 'delta') run.emit({ type: 'delta', text: event.text });
+      else if (event.type === 'completed') return event;
+      else throw event.error;
+    }
+    throw new AppError('UPSTREAM_FAILED', 'The gateway closed the stream before the answer was complete.');
+  }
+
+  #complete(run: Run, completion: Completion): void {
+    run.emit({
+      type: 'completed',
+      result: {
+        runId: run.id,
+        model: run.model,
+        message: { role: 'assistant', content: completion.text },
+        finishReason: completion.finishReason,
+        usage: completion.usage,
+        attachments: extractOutputAttachments(completion.text),
+      },
+    });
+  }
+}

@@ -1,0 +1,38 @@
+import { createHash } from 'node:crypto';
+import type { Principal } from './principal.ts';
+
+/**
+ * The gateway lowercases session keys and shares them across agents' callers, so a client's `user`
+ * (often a mixed-case WeChat openid) is hashed together with the principal: two API keys can never
+ * reach the same OpenClaw session, and case is preserved.
+ */
+export function sessionKeyFor(principal: Principal, user: string): string {
+  const digest = createHash('sha256').update(principal.id).update('\0').update(user).digest('hex');
+  return `minipro-${digest.slice(0, 40)}`;
+}
+
+/** Runs one task at a time per key: the gateway races concurrent first turns of a new session into a 500. */
+export class KeyedSerializer {
+  readonly #tails = new Map<string, Promise<void>>();
+
+  async run<T>(key: string, task: () => Promise<T>): Promise<T> {
+    const previous = this.#tails.get(key);
+    let release!: () => void;
+    const mine = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const tail = previous ? previous.then(() => mine) : mine;
+    this.#tails.set(key, tail);
+    try {
+      if (previous) await previous;
+      return await task();
+    } finally {
+      release();
+      if (this.#tails.get(key) === tail) this.#tails.delete(key);
+    }
+  }
+
+  get size(): number {
+    return this.#tails.size;
+  }
+}

@@ -1,0 +1,158 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { MiB } from '../contract/limits.ts';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' })
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
+const keyList = z
+  .string()
+  .transform((v) =>
+    v
+      .split(',')
+      .map((k) => k.trim())
+      .filter(Boolean),
+  )
+  .refine((keys) => keys.every((k) => k.length >= 16), 'every API key must be at least 16 characters');
+
+/** Every setting, with its default. The README's configuration table mirrors this schema. */
+export const EnvSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: int(0, 65535).default(12626),
+  TLS_CERT_FILE: z.string().min(1).optional(),
+  TLS_KEY_FILE: z.string().min(1).optional(),
+  TRUST_PROXY: bool.default(false),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+
+  OPENCLAW_GATEWAY_URL: z
+    .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+    .default('http://127.0.0.1:18789'),
+  OPENCLAW_GATEWAY_TOKEN: z.string().min(1).optional(),
+
+  API_KEYS: keyList.optional(),
+  API_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
+  OPENCLAW_API_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
+  ALLOW_ANONYMOUS: bool.default(false),
+
+  BODY_LIMIT_BYTES: int(1024).default(21 * MiB),
+  MAX_IMAGE_BYTES: int(1).default(10 * MiB),
+  MAX_FILE_BYTES: int(1).default(5 * MiB),
+  MAX_IMAGES: int(0, 64).default(8),
+  MAX_FILES: int(0, 64).default(4),
+
+  UPSTREAM_CONNECT_TIMEOUT_MS: int(100).default(5_000),
+  UPSTREAM_HEADERS_TIMEOUT_MS: int(100).default(30_000),
+  UPSTREAM_IDLE_TIMEOUT_MS: int(100).default(120_000),
+  RUN_TIMEOUT_MS: int(1_000).default(600_000),
+  HEARTBEAT_MS: int(100).default(15_000),
+  RUN_RETENTION_MS: int(1_000).default(300_000),
+  RUN_MAX_RETAINED_BYTES: int(1024).default(64 * MiB),
+  MAX_ACTIVE_RUNS_PER_KEY: int(1).default(16),
+
+  GRAPHIQL: bool.optional(),
+  GRAPHQL_INTROSPECTION: bool.optional(),
+});
+
+export interface Config {
+  env: 'development' | 'production' | 'test';
+  host: string;
+  port: number;
+  tls: { cert: Buffer; key: Buffer } | undefined;
+  trustProxy: boolean;
+  logLevel: string;
+  gateway: {
+    url: string;
+    token: string | undefined;
+    connectTimeoutMs: number;
+    streamHeadersTimeoutMs: number;
+    idleTimeoutMs: number;
+  };
+  apiKeys: string[];
+  allowAnonymous: boolean;
+  bodyLimitBytes: number;
+  limits: {
+    maxImageBytes: number;
+    maxFileBytes: number;
+    maxImages: number;
+    maxFiles: number;
+    maxUpstreamBodyBytes: number;
+  };
+  runTimeoutMs: number;
+  heartbeatMs: number;
+  runs: { retentionMs: number; maxRetainedBytes: number; maxActiveRunsPerPrincipal: number };
+  graphiql: boolean;
+  introspection: boolean;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Parses the environment; a bad value throws a ConfigError naming the variable. */
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
+  const raw = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = EnvSchema.safeParse(raw);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.') || '(env)'}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const env = parsed.data;
+  const apiKeys = [
+    ...new Set([...(env.API_KEYS ?? []), env.API_KEY, env.OPENCLAW_API_KEY].filter((k) => k !== undefined)),
+  ];
+  if (apiKeys.length === 0 && !env.ALLOW_ANONYMOUS) {
+    throw new ConfigError(
+      'Invalid configuration:\n  API_KEYS: no API key configured; set API_KEYS (or API_KEY), or ALLOW_ANONYMOUS=true to serve without authentication',
+    );
+  }
+  if (Boolean(env.TLS_CERT_FILE) !== Boolean(env.TLS_KEY_FILE)) {
+    throw new ConfigError('Invalid configuration:\n  TLS_CERT_FILE/TLS_KEY_FILE: set both or neither');
+  }
+  const readTls = (name: string, path: string) => {
+    try {
+      return readFileSync(path);
+    } catch (error) {
+      throw new ConfigError(`Invalid configuration:\n  ${name}: cannot read ${path} (${(error as Error).message})`);
+    }
+  };
+  const production = env.NODE_ENV === 'production';
+  return {
+    env: env.NODE_ENV,
+    host: env.HOST,
+    port: env.PORT,
+    tls:
+      env.TLS_CERT_FILE && env.TLS_KEY_FILE
+        ? { cert: readTls('TLS_CERT_FILE', env.TLS_CERT_FILE), key: readTls('TLS_KEY_FILE', env.TLS_KEY_FILE) }
+        : undefined,
+    trustProxy: env.TRUST_PROXY,
+    logLevel: env.LOG_LEVEL,
+    gateway: {
+      url: env.OPENCLAW_GATEWAY_URL,
+      token: env.OPENCLAW_GATEWAY_TOKEN,
+      connectTimeoutMs: env.UPSTREAM_CONNECT_TIMEOUT_MS,
+      streamHeadersTimeoutMs: env.UPSTREAM_HEADERS_TIMEOUT_MS,
+      idleTimeoutMs: env.UPSTREAM_IDLE_TIMEOUT_MS,
+    },
+    apiKeys,
+    allowAnonymous: apiKeys.length === 0,
+    bodyLimitBytes: env.BODY_LIMIT_BYTES,
+    limits: {
+      maxImageBytes: env.MAX_IMAGE_BYTES,
+      maxFileBytes: env.MAX_FILE_BYTES,
+      maxImages: env.MAX_IMAGES,
+      maxFiles: env.MAX_FILES,
+      maxUpstreamBodyBytes: 20 * MiB,
+    },
+    runTimeoutMs: env.RUN_TIMEOUT_MS,
+    heartbeatMs: env.HEARTBEAT_MS,
+    runs: {
+      retentionMs: env.RUN_RETENTION_MS,
+      maxRetainedBytes: env.RUN_MAX_RETAINED_BYTES,
+      maxActiveRunsPerPrincipal: env.MAX_ACTIVE_RUNS_PER_KEY,
+    },
+    graphiql: env.GRAPHIQL ?? !production,
+    introspection: env.GRAPHQL_INTROSPECTION ?? !production,
+  };
+}

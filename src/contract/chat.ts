@@ -1,0 +1,106 @@
+import { z } from 'zod';
+import { ERROR_CODES } from './errors.ts';
+
+/**
+ * The chat contract: every surface (REST, GraphQL, tRPC) parses its input into these shapes and
+ * renders these results. Validation that needs limits (sizes, counts, magic bytes) lives in
+ * gateway/attachments.ts; these schemas check shape only.
+ */
+
+export const CHAT_ROLES = ['system', 'user', 'assistant'] as const;
+export const ChatRole = z.enum(CHAT_ROLES);
+export type ChatRole = z.infer<typeof ChatRole>;
+
+export const MAX_MESSAGES = 500;
+export const MAX_MESSAGE_CHARS = 200_000;
+
+export const ChatMessageInput = z.object({
+  role: ChatRole,
+  content: z.string().max(MAX_MESSAGE_CHARS, `content is longer than ${MAX_MESSAGE_CHARS} characters`),
+});
+export type ChatMessageInput = z.infer<typeof ChatMessageInput>;
+
+/** base64 payloads are checked for alphabet and decoded size later, without copying the string here. */
+const base64Data = z.string().min(1, 'data must be non-empty base64');
+
+export const ImageAttachmentInput = z.object({
+  type: z.literal('image'),
+  data: base64Data,
+  mimeType: z.string().min(1, 'mimeType is required for images, e.g. "image/jpeg"'),
+  name: z.string().max(255).optional(),
+});
+export type ImageAttachmentInput = z.infer<typeof ImageAttachmentInput>;
+
+export const FileAttachmentInput = z.object({
+  type: z.literal('file'),
+  name: z.string().min(1).max(255),
+  /** Optional only so that a legacy client sending `url` alone gets a precise error, not a schema error. */
+  data: z.string().optional(),
+  mimeType: z.string().optional(),
+  /** The legacy client sent a local `wxfile://` path here; the server cannot read it. */
+  url: z.string().optional(),
+});
+export type FileAttachmentInput = z.infer<typeof FileAttachmentInput>;
+
+export const AttachmentInput = z.discriminatedUnion('type', [ImageAttachmentInput, FileAttachmentInput], {
+  error: 'attachment type must be "image" or "file"',
+});
+export type AttachmentInput = z.infer<typeof AttachmentInput>;
+
+export const AGENT_ID_PATTERN = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+export const MODEL_PATTERN = /^(openclaw(\/default)?|(openclaw\/|openclaw:|agent:)[a-z0-9][a-z0-9_-]{0,63})$/;
+
+export const SendChatInput = z.object({
+  model: z
+    .string()
+    .regex(MODEL_PATTERN, 'model names an OpenClaw agent: use "openclaw" or "openclaw/<agentId>"')
+    .optional(),
+  messages: z
+    .array(ChatMessageInput)
+    .min(1, 'messages must contain at least one message')
+    .max(MAX_MESSAGES, `at most ${MAX_MESSAGES} messages`),
+  /** A stable conversation id chosen by the client (e.g. a hashed openid); enables server-side history. */
+  user: z.string().min(1).max(256).optional(),
+  attachments: z.array(AttachmentInput).max(32, 'at most 32 attachments').optional(),
+  agentId: z.string().regex(AGENT_ID_PATTERN, 'agentId must be lowercase letters, digits, "-" or "_"').optional(),
+});
+export type SendChatInput = z.infer<typeof SendChatInput>;
+
+export const Usage = z.object({
+  inputTokens: z.number().int().nonnegative(),
+  outputTokens: z.number().int().nonnegative(),
+  totalTokens: z.number().int().nonnegative(),
+});
+export type Usage = z.infer<typeof Usage>;
+
+/** Media the assistant produced, found as URLs or Markdown links in its text. */
+export const OutputAttachment = z.object({
+  type: z.enum(['image', 'file']),
+  url: z.string(),
+  name: z.string().optional(),
+});
+export type OutputAttachment = z.infer<typeof OutputAttachment>;
+
+export const ChatResult = z.object({
+  runId: z.string(),
+  model: z.string(),
+  message: z.object({ role: z.literal('assistant'), content: z.string() }),
+  finishReason: z.string().nullable(),
+  usage: Usage.nullable(),
+  attachments: z.array(OutputAttachment),
+});
+export type ChatResult = z.infer<typeof ChatResult>;
+
+const eventBase = { runId: z.string(), eventId: z.string() };
+export const ChatEvent = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('started'), ...eventBase }),
+  z.object({ type: z.literal('delta'), ...eventBase, text: z.string() }),
+  z.object({ type: z.literal('completed'), ...eventBase, result: ChatResult }),
+  z.object({ type: z.literal('failed'), ...eventBase, code: z.enum(ERROR_CODES), message: z.string() }),
+]);
+export type ChatEvent = z.infer<typeof ChatEvent>;
+export type ChatEventType = ChatEvent['type'];
+
+export const RunRef = z.object({ runId: z.string().min(1).max(128) });
+export const ChatEventsInput = RunRef.extend({ lastEventId: z.string().max(32).optional() });
+export type ChatEventsInput = z.infer<typeof ChatEventsInput>;

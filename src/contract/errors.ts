@@ -1,0 +1,81 @@
+/** The one error model shared by every surface (REST, GraphQL, tRPC, SDK). */
+export const ERROR_CODES = [
+  'INVALID_INPUT',
+  'UNAUTHENTICATED',
+  'NOT_FOUND',
+  'CANCELLED',
+  'PAYLOAD_TOO_LARGE',
+  'RATE_LIMITED',
+  'UPSTREAM_REJECTED',
+  'UPSTREAM_AUTH',
+  'UPSTREAM_UNAVAILABLE',
+  'UPSTREAM_TIMEOUT',
+  'UPSTREAM_FAILED',
+  'INTERNAL',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export const HTTP_STATUS: Record<ErrorCode, number> = {
+  INVALID_INPUT: 400,
+  UNAUTHENTICATED: 401,
+  NOT_FOUND: 404,
+  CANCELLED: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  RATE_LIMITED: 429,
+  UPSTREAM_REJECTED: 400,
+  UPSTREAM_AUTH: 502,
+  UPSTREAM_UNAVAILABLE: 503,
+  UPSTREAM_TIMEOUT: 504,
+  UPSTREAM_FAILED: 502,
+  INTERNAL: 500,
+};
+
+/** OpenAI-style `error.type` for the REST envelope, so OpenAI-shaped clients recognise the class of failure. */
+export const ERROR_TYPE: Record<ErrorCode, string> = {
+  INVALID_INPUT: 'invalid_request_error',
+  UNAUTHENTICATED: 'authentication_error',
+  NOT_FOUND: 'not_found_error',
+  CANCELLED: 'cancelled',
+  PAYLOAD_TOO_LARGE: 'invalid_request_error',
+  RATE_LIMITED: 'rate_limit_error',
+  UPSTREAM_REJECTED: 'invalid_request_error',
+  UPSTREAM_AUTH: 'upstream_error',
+  UPSTREAM_UNAVAILABLE: 'upstream_error',
+  UPSTREAM_TIMEOUT: 'upstream_error',
+  UPSTREAM_FAILED: 'upstream_error',
+  INTERNAL: 'api_error',
+};
+
+export interface AppErrorOptions {
+  /** Overrides the status implied by the code (e.g. 502 for a disabled gateway endpoint). */
+  status?: number;
+  /** Seconds, for RATE_LIMITED. */
+  retryAfter?: number;
+  cause?: unknown;
+}
+
+/** A failure whose message is safe to show a client: no URLs, hosts, tokens or stacks. */
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly retryAfter: number | undefined;
+
+  constructor(code: ErrorCode, message: string, options: AppErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'AppError';
+    this.code = code;
+    this.status = options.status ?? HTTP_STATUS[code];
+    this.retryAfter = options.retryAfter;
+  }
+}
+
+export function isAppError(error: unknown): error is AppError {
+  return error instanceof AppError;
+}
+
+/** Anything that is not an AppError is a bug: its details stay in the log. */
+export function toAppError(error: unknown): AppError {
+  if (error instanceof AppError) return error;
+  return new AppError('INTERNAL', 'Internal server error.', { cause: error });
+}

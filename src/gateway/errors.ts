@@ -1,0 +1,121 @@
+import { AppError } from '../contract/errors.ts';
+import type { GatewayEndpoint } from './translate.ts';
+
+/** An AppError that came from a gateway HTTP status, kept so the service can retry a first-turn race. */
+export class UpstreamHttpError extends AppError {
+  readonly upstreamStatus: number;
+  constructor(upstreamStatus: number, ...args: ConstructorParameters<typeof AppError>) {
+    super(...args);
+    this.upstreamStatus = upstreamStatus;
+  }
+}
+
+const MAX_MESSAGE = 300;
+
+/** Gateway messages can quote URLs or hosts (URL fetch failures); clients get neither. */
+export function sanitizeUpstreamMessage(message: unknown): string {
+  if (typeof message !== 'string' || message.trim() === '') return '';
+  const cleaned = message
+    .replace(/\b[a-z][a-z0-9+.-]*:\/\/\S+/gi, '<url>')
+    .replace(/\b(?:\d{1,3}\.){3}\d{1,3}(?::\d+)?\b/g, '<host>')
+    .replace(/Bearer\s+\S+/gi, 'Bearer <redacted>')
+    .trim();
+  return cleaned.length > MAX_MESSAGE ? `${cleaned.slice(0, MAX_MESSAGE)}…` : cleaned;
+}
+
+export function gatewayErrorMessage(body: unknown): string {
+  if (body && typeof body === 'object') {
+    const error = (body as { error?: unknown }).error;
+    if (error && typeof error === 'object') return sanitizeUpstreamMessage((error as { message?: unknown }).message);
+    if (typeof error === 'string') return sanitizeUpstreamMessage(error);
+  }
+  return '';
+}
+
+const ENDPOINT_FLAG: Record<GatewayEndpoint, string> = {
+  '/v1/chat/completions': 'gateway.http.endpoints.chatCompletions.enabled',
+  '/v1/responses': 'gateway.http.endpoints.responses.enabled',
+};
+
+function parseRetryAfter(value: string | undefined): number | undefined {
+  if (!value) return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds) && seconds >= 0) return Math.ceil(seconds);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - Date.now()) / 1000));
+}
+
+/** Maps a non-2xx gateway answer to the error model. Our gateway token failing is never the app user's 401. */
+export function mapUpstreamStatus(
+  status: number,
+  body: unknown,
+  endpoint: GatewayEndpoint,
+  retryAfterHeader?: string,
+): UpstreamHttpError {
+  const detail = gatewayErrorMessage(body);
+  const make = (...args: ConstructorParameters<typeof AppError>) => new UpstreamHttpError(status, ...args);
+  if (status === 401 || status === 403) {
+    return make(
+      'UPSTREAM_AUTH',
+      'The server could not authenticate to the OpenClaw gateway (server configuration: OPENCLAW_GATEWAY_TOKEN). Your API key is fine.',
+    );
+  }
+  if (status === 404 || status === 405) {
+    return make(
+      'UPSTREAM_UNAVAILABLE',
+      `The OpenClaw gateway has this endpoint disabled; the operator must enable ${ENDPOINT_FLAG[endpoint]}.`,
+      { status: 502 },
+    );
+  }
+  if (status === 413) {
+    return make('PAYLOAD_TOO_LARGE', 'The gateway refused the request as too large (its limit is 20 MiB per request).');
+  }
+  if (status === 429) {
+    const retryAfter = parseRetryAfter(retryAfterHeader);
+    return make(
+      'RATE_LIMITED',
+      `The gateway is rate limiting requests${retryAfter ? `; retry in ${retryAfter} s` : ''}.`,
+      {
+        retryAfter: retryAfter ?? 5,
+      },
+    );
+  }
+  if (status === 408) return make('UPSTREAM_TIMEOUT', 'The gateway timed out reading the request.');
+  if (status >= 400 && status < 500) {
+    const hint =
+      detail === 'invalid request'
+        ? 'The gateway rejected an attachment (its reason is only in the gateway log); check type, size and encoding.'
+        : detail || `The gateway rejected the request (HTTP ${status}).`;
+    return make('UPSTREAM_REJECTED', `OpenClaw rejected the request: ${hint}`);
+  }
+  if (status === 504) return make('UPSTREAM_TIMEOUT', "The agent's model did not answer in time.");
+  return make('UPSTREAM_FAILED', `The agent failed to answer${detail ? ` (${detail})` : ''}. Try again later.`);
+}
+
+/** A failure reported inside a 200 stream or a `status: "failed"` response object. */
+export function inBandFailure(error: unknown): AppError {
+  const detail =
+    error && typeof error === 'object' ? sanitizeUpstreamMessage((error as { message?: unknown }).message) : '';
+  return new AppError('UPSTREAM_FAILED', `The agent failed to answer${detail ? ` (${detail})` : ''}. Try again later.`);
+}
+
+export function streamCut(): AppError {
+  return new AppError('UPSTREAM_FAILED', 'The gateway closed the stream before the answer was complete.');
+}
+
+const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT']);
+
+/** Transport failures (no HTTP answer) to the error model; the cause keeps the details for the log. */
+export function mapTransportError(error: unknown): AppError {
+  if (error instanceof AppError) return error;
+  const code = (error as { code?: string } | null)?.code;
+  if (code && TIMEOUT_CODES.has(code)) {
+    return new AppError('UPSTREAM_TIMEOUT', 'The OpenClaw gateway did not answer in time.', { cause: error });
+  }
+  if ((error as Error | null)?.name === 'TimeoutError') {
+    return new AppError('UPSTREAM_TIMEOUT', 'The agent run took longer than the server allows.', { cause: error });
+  }
+  return new AppError('UPSTREAM_UNAVAILABLE', 'The OpenClaw gateway is unreachable; try again shortly.', {
+    cause: error,
+  });
+}

@@ -1,0 +1,21 @@
+import type { Usage } from '../contract/chat.ts';
+import type { AppError } from '../contract/errors.ts';
+
+export interface Completion {
+  text: string;
+  finishReason: string | null;
+  usage: Usage | null;
+}
+
+/** The one internal event stream both SSE dialects are parsed into. */
+export type GatewayEvent =
+  | { type: 'delta'; text: string }
+  | ({ type: 'completed' } & Completion)
+  | { type: 'failed'; error: AppError };
+
+/** Turns one SSE message of a dialect into zero or more events; stateful per stream. */
+export interface StreamDecoder {
+  decode(event: string | undefined, data: string): GatewayEvent[];
+  /** Called when the body ended; yields a failure if the stream was cut before its final event. */
+  finish(): GatewayEvent[];
+}

@@ -1,0 +1,60 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import type { ChatService } from '../chat/service.ts';
+import { SendChatInput } from '../contract/chat.ts';
+import { AppError } from '../contract/errors.ts';
+import { parseInput } from '../contract/validation.ts';
+import { type Authenticate, authHook } from '../http/auth.ts';
+import { errorBody } from '../http/errors.ts';
+import { SseWriter } from '../http/sse.ts';
+import { chunkRenderer, toChatCompletion } from './openai-shape.ts';
+
+export interface RestChatOptions {
+  service: ChatService;
+  authenticate: Authenticate;
+  heartbeatMs: number;
+}
+
+const RestChatBody = SendChatInput.extend({ stream: z.boolean().optional() });
+
+/**
+ * `POST /api/chat`: the compatibility shim for clawtop-minipro. Legacy clients cannot resume a
+ * stream, so a disconnect cancels the run and aborts the upstream request at once.
+ */
+export function registerRestChat(app: FastifyInstance, options: RestChatOptions): void {
+  const { service } = options;
+  app.post('/api/chat', { onRequest: authHook(options.authenticate) }, async (request, reply) => {
+    const { stream, ...input } = parseInput(RestChatBody, request.body);
+    const principal = request.principal;
+
+    if (!stream) {
+      const disconnect = new AbortController();
+      reply.raw.once('close', () => {
+        if (!reply.raw.writableEnded) disconnect.abort();
+      });
+      const result = await service.send(principal, input, disconnect.signal);
+      reply.header('x-run-id', result.runId);
+      return toChatCompletion(result);
+    }
+
+    const run = service.start(principal, input, { stream: true });
+    const sse = new SseWriter(reply, { heartbeatMs: options.heartbeatMs, headers: { 'x-run-id': run.id } });
+    const render = chunkRenderer(run.id, run.model);
+    const detach = new AbortController();
+    reply.raw.once('close', () => {
+      run.cancel();
+      detach.abort();
+    });
+    try {
+      for await (const event of run.subscribe(undefined, detach.signal)) {
+        if (event.type === 'started') sse.data(render.role());
+        else if (event.type === 'delta') sse.data(render.delta(event.text));
+        else if (event.type === 'completed') sse.data(render.finish(event.result));
+        else sse.data(JSON.stringify(errorBody(new AppError(event.code, event.message), request.id)));
+      }
+      sse.data('[DONE]');
+    } finally {
+      sse.end();
+    }
+  });
+}
