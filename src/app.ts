@@ -4,10 +4,12 @@ import { RunRegistry } from './chat/run-registry.ts';
 import { type ChatGateway, ChatService } from './chat/service.ts';
 import type { Config } from './config/env.ts';
 import { GatewayClient, type ReadyState } from './gateway/client.ts';
+import { registerGraphQL } from './graphql/handler.ts';
 import { type Authenticate, createAuthenticator } from './http/auth.ts';
 import { registerErrorHandling } from './http/errors.ts';
 import { registerHealth } from './http/health.ts';
 import { registerRestChat } from './rest/chat-route.ts';
+import { registerTrpc } from './trpc/plugin.ts';
 
 export interface AppGateway extends ChatGateway {
   probe(signal: AbortSignal): Promise<ReadyState>;
@@ -61,6 +63,11 @@ export async function buildApp(config: Config, gateway?: AppGateway): Promise<Ap
 
   server.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    // Event streams (tRPC and GraphQL SSE) must pass nginx unbuffered and uncompressed.
+    if (request.headers.accept?.includes('text/event-stream')) {
+      reply.raw.setHeader('x-accel-buffering', 'no');
+      reply.raw.setHeader('cache-control', 'no-cache, no-transform');
+    }
   });
   server.addHook('preClose', async () => runs.cancelAll());
   server.addHook('onClose', async () => {
@@ -73,6 +80,14 @@ export async function buildApp(config: Config, gateway?: AppGateway): Promise<Ap
     probeTimeoutMs: config.gateway.connectTimeoutMs,
   });
   registerRestChat(server, { service, authenticate, heartbeatMs: config.heartbeatMs });
+  await registerGraphQL(server, {
+    service,
+    authenticate,
+    limits: config.limits,
+    graphiql: config.graphiql,
+    introspection: config.introspection,
+  });
+  await registerTrpc(server, { service, authenticate });
 
   return { server, service, runs, authenticate };
 }

@@ -17,6 +17,7 @@ export class SseParser {
 
   push(text: string): SseMessage[] {
     const out: SseMessage[] = [];
+    if (text.length === 0) return out;
     let chunk = text;
     if (this.#pendingCr) {
       this.#pendingCr = false;

@@ -1,0 +1,11 @@
+import type { Principal } from '../chat/principal.ts';
+import type { ChatService } from '../chat/service.ts';
+import type { AttachmentLimits } from '../contract/limits.ts';
+
+export interface GraphQLContext {
+  principal: Principal;
+  service: ChatService;
+  limits: AttachmentLimits;
+  /** Aborts when the client goes away; subscriptions detach on it (the run itself goes on). */
+  signal: AbortSignal | undefined;
+}

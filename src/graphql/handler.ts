@@ -1,0 +1,147 @@
+import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
+import websocket from '@fastify/websocket';
+import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
+import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { makeHandler } from 'graphql-ws/use/@fastify/websocket';
+import { createYoga, type Plugin } from 'graphql-yoga';
+import type { Principal } from '../chat/principal.ts';
+import type { ChatService } from '../chat/service.ts';
+import type { AttachmentLimits } from '../contract/limits.ts';
+import type { Authenticate } from '../http/auth.ts';
+import { fromFastifyError } from '../http/errors.ts';
+import type { GraphQLContext } from './context.ts';
+import { maskError } from './errors.ts';
+import { schema } from './schema.ts';
+
+export interface GraphQLOptions {
+  service: ChatService;
+  authenticate: Authenticate;
+  limits: AttachmentLimits;
+  graphiql: boolean;
+  introspection: boolean;
+  path?: string;
+}
+
+interface ServerContext {
+  req: FastifyRequest;
+  reply: FastifyReply;
+  principal?: Principal;
+}
+
+/** Event streams must reach phones unbuffered through nginx. */
+const noProxyBuffering: Plugin = {
+  onResponse({ response }) {
+    if (response.headers.get('content-type')?.startsWith('text/event-stream')) {
+      response.headers.set('x-accel-buffering', 'no');
+      response.headers.set('cache-control', 'no-cache, no-transform');
+    }
+  },
+};
+
+/** `/graphql`: queries and mutations over HTTP, subscriptions over SSE (POST) and graphql-ws, GraphiQL on GET. */
+export async function registerGraphQL(app: FastifyInstance, options: GraphQLOptions): Promise<void> {
+  const path = options.path ?? '/graphql';
+  const yoga = createYoga<ServerContext, GraphQLContext>({
+    schema,
+    graphqlEndpoint: path,
+    graphiql: options.graphiql ? { title: 'OpenClaw mini-program backend', subscriptionsProtocol: 'SSE' } : false,
+    landingPage: false,
+    logging: app.log,
+    maskedErrors: { maskError },
+    context: ({ req, principal, request }) => ({
+      principal: principal ?? req.principal,
+      service: options.service,
+      limits: options.limits,
+      signal: request?.signal,
+    }),
+    plugins: [
+      EnvelopArmorPlugin({
+        maxDepth: { n: 8 },
+        costLimit: { maxCost: 2000 },
+        maxAliases: { n: 10 },
+        maxTokens: { n: 2000 },
+        maxDirectives: { n: 20 },
+        blockFieldSuggestion: { enabled: !options.introspection },
+      }),
+      useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf', 'x-api-key', 'authorization'] }),
+      ...(options.introspection ? [] : [useDisableIntrospection()]),
+      noProxyBuffering,
+    ],
+  });
+
+  await app.register(websocket, { options: { maxPayload: 32 * 1024 * 1024 } });
+
+  const wsHandler = makeHandler({
+    schema,
+    // Keys may come as upgrade headers (wx.connectSocket `header`) or in connection_init's payload.
+    onConnect: (ctx) => {
+      const params = (ctx.connectionParams ?? {}) as Record<string, unknown>;
+      const headers = { ...ctx.extra.request.headers };
+      if (typeof params.apiKey === 'string') headers['x-api-key'] = params.apiKey;
+      if (typeof params.authorization === 'string') headers.authorization = params.authorization;
+      try {
+        (ctx.extra as unknown as { principal: Principal }).principal = options.authenticate(headers);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    onSubscribe: async (ctx, _id, payload) => {
+      const principal = (ctx.extra as unknown as { principal: Principal }).principal;
+      const {
+        schema: enveloped,
+        execute,
+        subscribe,
+        contextFactory,
+        parse,
+        validate,
+      } = yoga.getEnveloped({
+        req: ctx.extra.request,
+        principal,
+        params: payload,
+      });
+      const document = parse(payload.query);
+      const errors = validate(enveloped, document);
+      if (errors.length > 0) return errors;
+      return {
+        schema: enveloped,
+        document,
+        operationName: payload.operationName,
+        variableValues: payload.variables,
+        contextValue: await contextFactory(),
+        rootValue: { execute, subscribe },
+      };
+    },
+    execute: (args) => (args.rootValue as { execute: typeof import('graphql').execute }).execute(args),
+    subscribe: (args) => (args.rootValue as { subscribe: typeof import('graphql').subscribe }).subscribe(args),
+  });
+
+  // Failures before GraphQL runs (auth, body cap, malformed JSON) still answer in GraphQL's shape.
+  const graphqlErrorHandler = (error: Error, request: FastifyRequest, reply: FastifyReply) => {
+    const appError = fromFastifyError(error);
+    if (appError.code === 'INTERNAL') request.log.error({ err: error }, appError.message);
+    if (appError.retryAfter !== undefined) reply.header('retry-after', String(appError.retryAfter));
+    return reply
+      .code(appError.status)
+      .send({ errors: [{ message: appError.message, extensions: { code: appError.code } }] });
+  };
+
+  const handler = async (request: FastifyRequest, reply: FastifyReply) => {
+    const response = await yoga.handleNodeRequestAndResponse(request, reply, { req: request, reply });
+    response.headers.forEach((value, key) => {
+      reply.header(key, value);
+    });
+    reply.status(response.status);
+    return reply.send(response.body);
+  };
+  // GraphiQL's page (a GET for HTML) needs no key; every operation does, checked before the body is read.
+  const onRequest = async (request: FastifyRequest) => {
+    if (request.method === 'OPTIONS') return;
+    if (request.method === 'GET' && (request.headers.upgrade || request.headers.accept?.includes('text/html'))) return;
+    request.principal = options.authenticate(request.headers);
+  };
+  const route = { url: path, onRequest, errorHandler: graphqlErrorHandler, handler };
+  app.route({ ...route, method: 'GET', wsHandler });
+  app.route({ ...route, method: ['POST', 'OPTIONS'] });
+}

@@ -1,0 +1,38 @@
+import type { ChatEvent } from '../../contract/chat.ts';
+import { builder } from '../builder.ts';
+import { ChatResultRef } from './chat-result.ts';
+
+type EventOf<T extends ChatEvent['type']> = Extract<ChatEvent, { type: T }>;
+
+export const ChatStartedRef = builder.objectRef<EventOf<'started'>>('ChatStarted').implement({
+  fields: (t) => ({ runId: t.exposeID('runId'), eventId: t.exposeString('eventId') }),
+});
+
+export const ChatDeltaRef = builder.objectRef<EventOf<'delta'>>('ChatDelta').implement({
+  fields: (t) => ({ runId: t.exposeID('runId'), eventId: t.exposeString('eventId'), text: t.exposeString('text') }),
+});
+
+export const ChatCompletedRef = builder.objectRef<EventOf<'completed'>>('ChatCompleted').implement({
+  fields: (t) => ({
+    runId: t.exposeID('runId'),
+    eventId: t.exposeString('eventId'),
+    result: t.field({ type: ChatResultRef, resolve: (e) => e.result }),
+  }),
+});
+
+export const ChatFailedRef = builder.objectRef<EventOf<'failed'>>('ChatFailed').implement({
+  description: "The run failed after it started; `code` is one of the error model's codes.",
+  fields: (t) => ({
+    runId: t.exposeID('runId'),
+    eventId: t.exposeString('eventId'),
+    code: t.exposeString('code'),
+    message: t.exposeString('message'),
+  }),
+});
+
+const REFS = { started: ChatStartedRef, delta: ChatDeltaRef, completed: ChatCompletedRef, failed: ChatFailedRef };
+
+export const ChatEventRef = builder.unionType('ChatEvent', {
+  types: [ChatStartedRef, ChatDeltaRef, ChatCompletedRef, ChatFailedRef],
+  resolveType: (event) => REFS[(event as ChatEvent).type],
+});

@@ -1,0 +1,50 @@
+import type { ChatResult, OutputAttachment, Usage } from '../../contract/chat.ts';
+import { builder } from '../builder.ts';
+import { ChatRoleEnum } from './chat-role.ts';
+
+export const UsageRef = builder.objectRef<Usage>('Usage').implement({
+  fields: (t) => ({
+    inputTokens: t.exposeInt('inputTokens'),
+    outputTokens: t.exposeInt('outputTokens'),
+    totalTokens: t.exposeInt('totalTokens'),
+  }),
+});
+
+export const ChatMessageRef = builder.objectRef<ChatResult['message']>('ChatMessage').implement({
+  fields: (t) => ({
+    role: t.field({ type: ChatRoleEnum, resolve: (m) => m.role }),
+    content: t.exposeString('content'),
+  }),
+});
+
+export const ImageAttachmentRef = builder.objectRef<OutputAttachment>('ImageAttachment').implement({
+  description: 'An image the assistant produced (a URL found in its answer).',
+  fields: (t) => ({
+    url: t.exposeString('url'),
+    alt: t.string({ nullable: true, resolve: (a) => a.name ?? null }),
+  }),
+});
+
+export const FileAttachmentRef = builder.objectRef<OutputAttachment>('FileAttachment').implement({
+  description: 'A file the assistant produced (a URL found in its answer).',
+  fields: (t) => ({
+    url: t.exposeString('url'),
+    name: t.string({ nullable: true, resolve: (a) => a.name ?? null }),
+  }),
+});
+
+export const AttachmentRef = builder.unionType('Attachment', {
+  types: [ImageAttachmentRef, FileAttachmentRef],
+  resolveType: (attachment) => (attachment.type === 'image' ? ImageAttachmentRef : FileAttachmentRef),
+});
+
+export const ChatResultRef = builder.objectRef<ChatResult>('ChatResult').implement({
+  fields: (t) => ({
+    runId: t.exposeID('runId'),
+    model: t.exposeString('model'),
+    message: t.field({ type: ChatMessageRef, resolve: (r) => r.message }),
+    finishReason: t.string({ nullable: true, resolve: (r) => r.finishReason }),
+    usage: t.field({ type: UsageRef, nullable: true, resolve: (r) => r.usage }),
+    attachments: t.field({ type: [AttachmentRef], resolve: (r) => r.attachments }),
+  }),
+});

@@ -1,0 +1,64 @@
+import { SendChatInput } from '../../contract/chat.ts';
+import { parseInput } from '../../contract/validation.ts';
+import { builder } from '../builder.ts';
+import { ChatEventRef } from './chat-event.ts';
+import { ChatResultRef } from './chat-result.ts';
+import { SendChatInputRef } from './send-chat-input.ts';
+
+type GraphQLSendChatInput = typeof SendChatInputRef.$inferInput;
+
+/** The GraphQL input into the contract's SendChatInput: `@oneOf` attachments become the tagged union. */
+function toContractInput(input: GraphQLSendChatInput) {
+  const attachments = input.attachments?.map((a) =>
+    a.image
+      ? { type: 'image' as const, ...a.image }
+      : { type: 'file' as const, ...a.file, mimeType: a.file?.mimeType ?? undefined },
+  );
+  return parseInput(SendChatInput, {
+    model: input.model ?? undefined,
+    messages: input.messages,
+    user: input.user ?? undefined,
+    agentId: input.agentId ?? undefined,
+    attachments,
+  });
+}
+
+builder.mutationType({
+  fields: (t) => ({
+    sendChat: t.field({
+      type: ChatResultRef,
+      description: 'One turn, answered when complete. Prefer the chatStream subscription on phones (60 s request cap).',
+      args: { input: t.arg({ type: SendChatInputRef, required: true }) },
+      resolve: (_root, { input }, ctx) => ctx.service.send(ctx.principal, toContractInput(input)),
+    }),
+    cancelChat: t.boolean({
+      description: 'Stops a running run and aborts its upstream request; false when it had already ended.',
+      args: { runId: t.arg.id({ required: true }) },
+      resolve: (_root, { runId }, ctx) => ctx.service.cancel(ctx.principal, String(runId)),
+    }),
+  }),
+});
+
+builder.subscriptionType({
+  fields: (t) => ({
+    chatStream: t.field({
+      type: ChatEventRef,
+      description: 'Starts a run and streams it: ChatStarted, ChatDelta*, then ChatCompleted or ChatFailed.',
+      args: { input: t.arg({ type: SendChatInputRef, required: true }) },
+      subscribe: (_root, { input }, ctx) => {
+        const run = ctx.service.start(ctx.principal, toContractInput(input), { stream: true });
+        return run.subscribe(undefined, ctx.signal);
+      },
+      resolve: (event) => event,
+    }),
+    chatEvents: t.field({
+      type: ChatEventRef,
+      description:
+        'Re-attaches to a running or recently finished run, replaying the events after `after` (all when omitted).',
+      args: { runId: t.arg.id({ required: true }), after: t.arg.string() },
+      subscribe: (_root, { runId, after }, ctx) =>
+        ctx.service.events(ctx.principal, String(runId), after ?? undefined, ctx.signal),
+      resolve: (event) => event,
+    }),
+  }),
+});

@@ -1,0 +1,27 @@
+/**
+ * Standalone fake OpenClaw gateway: `node test/fake-gateway/main.ts`.
+ * Env: FAKE_GATEWAY_PORT (default 18790), FAKE_GATEWAY_TOKEN (default 'fake-token'),
+ * FAKE_GATEWAY_HOST (default 127.0.0.1), FAKE_GATEWAY_DELTA_DELAY_MS (default 0).
+ * Prints one line `FAKE_GATEWAY_URL=http://127.0.0.1:PORT` once listening.
+ */
+import { startFakeGateway } from './fake-gateway.ts';
+
+const gateway = await startFakeGateway({
+  port: Number(process.env.FAKE_GATEWAY_PORT ?? 18790),
+  token: process.env.FAKE_GATEWAY_TOKEN || 'fake-token',
+  host: process.env.FAKE_GATEWAY_HOST || '127.0.0.1',
+  deltaDelayMs: Number(process.env.FAKE_GATEWAY_DELTA_DELAY_MS ?? 0),
+});
+process.stdout.write(`FAKE_GATEWAY_URL=${gateway.url}\n`);
+
+let stopping = false;
+const stop = () => {
+  if (stopping) return;
+  stopping = true;
+  gateway.close().then(
+    () => process.exit(0),
+    () => process.exit(1),
+  );
+};
+process.once('SIGINT', stop);
+process.once('SIGTERM', stop);
