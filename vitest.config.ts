@@ -8,6 +8,7 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/**/*.test.ts'],
+          exclude: ['test/openclaw/**'],
           testTimeout: 20_000,
           hookTimeout: 20_000,
         },

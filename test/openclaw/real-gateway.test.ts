@@ -1,0 +1,180 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type App, buildApp } from '../../src/app.ts';
+import { loadConfig } from '../../src/config/env.ts';
+import { makePdf, makePng, PDF_TEXT } from '../helpers/media.ts';
+
+/**
+ * The same chat flows as the integration suite, against the REAL OpenClaw gateway started by
+ * ../shared/openclaw-real/start.sh (its fake model echoes `ECHO: <text> | images=N files=N history=N`).
+ */
+const GATEWAY_URL = process.env.OPENCLAW_GATEWAY_URL;
+const GATEWAY_TOKEN = process.env.OPENCLAW_GATEWAY_TOKEN;
+const KEY = 'openclaw-e2e-key-0123456789';
+
+async function startServer(
+  token: string | undefined,
+  env: Record<string, string> = {},
+): Promise<{ app: App; base: string }> {
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    API_KEYS: KEY,
+    OPENCLAW_GATEWAY_URL: GATEWAY_URL,
+    OPENCLAW_GATEWAY_TOKEN: token,
+    ...env,
+  });
+  const app = await buildApp(config);
+  return { app, base: await app.server.listen({ host: '127.0.0.1', port: 0 }) };
+}
+
+const post = (base: string, body: unknown, path = '/api/chat') =>
+  fetch(`${base}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-api-key': KEY },
+    body: JSON.stringify(body),
+  });
+
+async function readSse(response: Response): Promise<string[]> {
+  const text = await response.text();
+  return text
+    .split('\n\n')
+    .filter((frame) => frame.startsWith('data: '))
+    .map((frame) => frame.slice(6));
+}
+
+describe.runIf(GATEWAY_URL && GATEWAY_TOKEN)('against a real OpenClaw gateway', () => {
+  let server: { app: App; base: string };
+  beforeAll(async () => {
+    server = await startServer(GATEWAY_TOKEN);
+  });
+  afterAll(async () => {
+    await server?.app.server.close();
+  });
+
+  it('is ready (gateway reachable, token accepted)', async () => {
+    const response = await fetch(`${server.base}/readyz`);
+    expect(response.status).toBe(200);
+  });
+
+  it('answers a text chat through /v1/chat/completions', async () => {
+    const response = await post(server.base, {
+      model: 'openclaw',
+      messages: [
+        { role: 'system', content: 'Be brief.' },
+        { role: 'user', content: 'hello real gateway' },
+      ],
+    });
+    expect(response.status).toBe(200);
+    const body = await response.json();
+    expect(body.object).toBe('chat.completion');
+    expect(body.choices[0].message.content).toMatch(/^ECHO: hello real gateway/);
+    expect(body.choices[0].finish_reason).toBe('stop');
+    expect(body.usage.input_tokens).toBeGreaterThan(0);
+  });
+
+  it('streams deltas that add up to the answer, with usage', async () => {
+    const response = await post(server.base, { stream: true, messages: [{ role: 'user', content: '流式 stream me' }] });
+    expect(response.headers.get('content-type')).toContain('text/event-stream');
+    const frames = await readSse(response);
+    expect(frames.at(-1)).toBe('[DONE]');
+    const chunks = frames.slice(0, -1).map((f) => JSON.parse(f));
+    const text = chunks.map((c) => c.choices?.[0]?.delta?.content ?? '').join('');
+    expect(text).toMatch(/^ECHO: 流式 stream me/);
+    const last = chunks.at(-1);
+    expect(last.choices[0].finish_reason).toBe('stop');
+    expect(last.usage.output_tokens).toBeGreaterThan(0);
+  });
+
+  it('sends an image and a PDF as parts of the user message on /v1/responses', async () => {
+    const response = await post(server.base, {
+      messages: [{ role: 'user', content: 'What is in this image and this PDF?' }],
+      attachments: [
+        { type: 'image', mimeType: 'image/png', data: makePng().toString('base64') },
+        { type: 'file', name: 'invoice.pdf', mimeType: 'application/pdf', data: makePdf(PDF_TEXT).toString('base64') },
+      ],
+    });
+    expect(response.status).toBe(200);
+    const body = await response.json();
+    expect(body.choices[0].message.content).toMatch(/images=1 files=1/);
+  });
+
+  it('streams a turn with a text file', async () => {
+    const response = await post(server.base, {
+      stream: true,
+      messages: [{ role: 'user', content: 'summarize the notes' }],
+      attachments: [
+        { type: 'file', name: 'notes.md', data: Buffer.from('# Notes\n- one\n- two\n').toString('base64') },
+      ],
+    });
+    const frames = await readSse(response);
+    const text = frames
+      .slice(0, -1)
+      .map((f) => JSON.parse(f).choices?.[0]?.delta?.content ?? '')
+      .join('');
+    expect(text).toMatch(/files=1/);
+  });
+
+  it('keeps one session across both endpoints for a `user`, sending only the new turn', async () => {
+    const user = `WeChatOpenId_${Date.now()}`;
+    const first = await (await post(server.base, { user, messages: [{ role: 'user', content: 'turn one' }] })).json();
+    expect(first.choices[0].message.content).toMatch(/history=0/);
+    const second = await (
+      await post(server.base, {
+        user,
+        messages: [
+          { role: 'user', content: 'turn one' },
+          { role: 'assistant', content: first.choices[0].message.content },
+          { role: 'user', content: 'turn two with image' },
+        ],
+        attachments: [{ type: 'image', mimeType: 'image/png', data: makePng().toString('base64') }],
+      })
+    ).json();
+    expect(second.choices[0].message.content).toMatch(/^ECHO: turn two with image \| images=1 files=0 history=[1-9]/);
+  });
+
+  it('streams over GraphQL SSE', async () => {
+    const response = await fetch(`${server.base}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream', 'x-api-key': KEY },
+      body: JSON.stringify({
+        query:
+          'subscription($i: SendChatInput!) { chatStream(input: $i) { __typename ... on ChatCompleted { result { message { content } } } } }',
+        variables: { i: { messages: [{ role: 'user', content: 'graphql stream' }] } },
+      }),
+    });
+    const text = await response.text();
+    expect(text).toContain('"__typename":"ChatCompleted"');
+    expect(text).toContain('ECHO: graphql stream');
+  });
+
+  it('reports a wrong gateway token as UPSTREAM_AUTH (502), not as the app user’s 401', async () => {
+    const wrong = await startServer('definitely-not-the-token');
+    try {
+      const response = await post(wrong.base, { messages: [{ role: 'user', content: 'hi' }] });
+      expect(response.status).toBe(502);
+      const body = await response.json();
+      expect(body.error.code).toBe('UPSTREAM_AUTH');
+      expect(JSON.stringify(body)).not.toContain('definitely-not-the-token');
+    } finally {
+      await wrong.app.server.close();
+    }
+  });
+
+  it('keeps a stream alive with heartbeats while the model fails, then reports the failure in-band', async () => {
+    const failing = await startServer(GATEWAY_TOKEN, { HEARTBEAT_MS: '5000' });
+    try {
+      const response = await post(failing.base, {
+        stream: true,
+        messages: [{ role: 'user', content: 'FAKE_FAIL_500' }],
+      });
+      const text = await response.text();
+      expect(text).toContain(': ping');
+      const frames = text.split('\n\n').filter((f) => f.startsWith('data: '));
+      expect(frames.at(-1)).toBe('data: [DONE]');
+      expect(JSON.parse(frames.at(-2)!.slice(6)).error.code).toBe('UPSTREAM_FAILED');
+      expect(text).not.toContain('"finish_reason":"stop"');
+    } finally {
+      await failing.app.server.close();
+    }
+  }, 150_000);
+});
