@@ -1,0 +1,263 @@
+/** Internal type. DO NOT USE DIRECTLY. */
+type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
+/** Internal type. DO NOT USE DIRECTLY. */
+export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
+import type * as Types from './schema.ts';
+
+const TypedDocumentString = String as unknown as new (document: string, meta?: Record<string, unknown>) => string;
+export type SendChatMutationVariables = Exact<{
+  input: Types.SendChatInput;
+}>;
+
+
+export type SendChatMutation = { __typename: 'Mutation', sendChat: { __typename: 'ChatResult', runId: string, model: string, finishReason: string | null, message: { __typename: 'ChatMessage', role: Types.ChatRole, content: string }, usage: { __typename: 'Usage', inputTokens: number, outputTokens: number, totalTokens: number } | null, attachments: Array<
+      | { __typename: 'FileAttachment', url: string, name: string | null }
+      | { __typename: 'ImageAttachment', url: string, alt: string | null }
+    > } };
+
+export type CancelChatMutationVariables = Exact<{
+  runId: string;
+}>;
+
+
+export type CancelChatMutation = { __typename: 'Mutation', cancelChat: boolean };
+
+export type ChatStreamSubscriptionVariables = Exact<{
+  input: Types.SendChatInput;
+}>;
+
+
+export type ChatStreamSubscription = { __typename: 'Subscription', chatStream:
+    | { __typename: 'ChatCompleted', runId: string, eventId: string, result: { __typename: 'ChatResult', runId: string, model: string, finishReason: string | null, message: { __typename: 'ChatMessage', role: Types.ChatRole, content: string }, usage: { __typename: 'Usage', inputTokens: number, outputTokens: number, totalTokens: number } | null, attachments: Array<
+          | { __typename: 'FileAttachment', url: string, name: string | null }
+          | { __typename: 'ImageAttachment', url: string, alt: string | null }
+        > } }
+    | { __typename: 'ChatDelta', runId: string, eventId: string, text: string }
+    | { __typename: 'ChatFailed', runId: string, eventId: string, code: string, message: string }
+    | { __typename: 'ChatStarted', runId: string, eventId: string }
+   };
+
+export type ChatEventsSubscriptionVariables = Exact<{
+  runId: string;
+  after?: string | null | undefined;
+}>;
+
+
+export type ChatEventsSubscription = { __typename: 'Subscription', chatEvents:
+    | { __typename: 'ChatCompleted', runId: string, eventId: string, result: { __typename: 'ChatResult', runId: string, model: string, finishReason: string | null, message: { __typename: 'ChatMessage', role: Types.ChatRole, content: string }, usage: { __typename: 'Usage', inputTokens: number, outputTokens: number, totalTokens: number } | null, attachments: Array<
+          | { __typename: 'FileAttachment', url: string, name: string | null }
+          | { __typename: 'ImageAttachment', url: string, alt: string | null }
+        > } }
+    | { __typename: 'ChatDelta', runId: string, eventId: string, text: string }
+    | { __typename: 'ChatFailed', runId: string, eventId: string, code: string, message: string }
+    | { __typename: 'ChatStarted', runId: string, eventId: string }
+   };
+
+export type ChatResultFieldsFragment = { __typename: 'ChatResult', runId: string, model: string, finishReason: string | null, message: { __typename: 'ChatMessage', role: Types.ChatRole, content: string }, usage: { __typename: 'Usage', inputTokens: number, outputTokens: number, totalTokens: number } | null, attachments: Array<
+    | { __typename: 'FileAttachment', url: string, name: string | null }
+    | { __typename: 'ImageAttachment', url: string, alt: string | null }
+  > };
+
+export type LimitsQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type LimitsQuery = { __typename: 'Query', limits: { __typename: 'Limits', maxImageBytes: number, maxFileBytes: number, maxImages: number, maxFiles: number, imageMimeTypes: Array<string>, fileMimeTypes: Array<string> } };
+
+export const ChatResultFieldsFragmentDoc = new TypedDocumentString(`
+    fragment ChatResultFields on ChatResult {
+  runId
+  model
+  message {
+    role
+    content
+  }
+  finishReason
+  usage {
+    inputTokens
+    outputTokens
+    totalTokens
+  }
+  attachments {
+    __typename
+    ... on ImageAttachment {
+      url
+      alt
+    }
+    ... on FileAttachment {
+      url
+      name
+    }
+  }
+}
+    `, {"fragmentName":"ChatResultFields"});
+export const SendChatDocument = new TypedDocumentString(`
+    mutation SendChat($input: SendChatInput!) {
+  sendChat(input: $input) {
+    ...ChatResultFields
+  }
+}
+    fragment ChatResultFields on ChatResult {
+  runId
+  model
+  message {
+    role
+    content
+  }
+  finishReason
+  usage {
+    inputTokens
+    outputTokens
+    totalTokens
+  }
+  attachments {
+    __typename
+    ... on ImageAttachment {
+      url
+      alt
+    }
+    ... on FileAttachment {
+      url
+      name
+    }
+  }
+}`);
+export const CancelChatDocument = new TypedDocumentString(`
+    mutation CancelChat($runId: ID!) {
+  cancelChat(runId: $runId)
+}
+    `);
+export const ChatStreamDocument = new TypedDocumentString(`
+    subscription ChatStream($input: SendChatInput!) {
+  chatStream(input: $input) {
+    __typename
+    ... on ChatStarted {
+      runId
+      eventId
+    }
+    ... on ChatDelta {
+      runId
+      eventId
+      text
+    }
+    ... on ChatCompleted {
+      runId
+      eventId
+      result {
+        runId
+        model
+        message {
+          role
+          content
+        }
+        finishReason
+        usage {
+          inputTokens
+          outputTokens
+          totalTokens
+        }
+        attachments {
+          __typename
+          ... on ImageAttachment {
+            url
+            alt
+          }
+          ... on FileAttachment {
+            url
+            name
+          }
+        }
+      }
+    }
+    ... on ChatFailed {
+      runId
+      eventId
+      code
+      message
+    }
+  }
+}
+    `);
+export const ChatEventsDocument = new TypedDocumentString(`
+    subscription ChatEvents($runId: ID!, $after: String) {
+  chatEvents(runId: $runId, after: $after) {
+    __typename
+    ... on ChatStarted {
+      runId
+      eventId
+    }
+    ... on ChatDelta {
+      runId
+      eventId
+      text
+    }
+    ... on ChatCompleted {
+      runId
+      eventId
+      result {
+        runId
+        model
+        message {
+          role
+          content
+        }
+        finishReason
+        usage {
+          inputTokens
+          outputTokens
+          totalTokens
+        }
+        attachments {
+          __typename
+          ... on ImageAttachment {
+            url
+            alt
+          }
+          ... on FileAttachment {
+            url
+            name
+          }
+        }
+      }
+    }
+    ... on ChatFailed {
+      runId
+      eventId
+      code
+      message
+    }
+  }
+}
+    `);
+export const LimitsDocument = new TypedDocumentString(`
+    query Limits {
+  limits {
+    maxImageBytes
+    maxFileBytes
+    maxImages
+    maxFiles
+    imageMimeTypes
+    fileMimeTypes
+  }
+}
+    `);
+export type Requester<C = {}> = <R, V>(doc: string, vars?: V, options?: C) => Promise<R> | AsyncIterable<R>
+export function getSdk<C>(requester: Requester<C>) {
+  return {
+    SendChat(variables: SendChatMutationVariables, options?: C): Promise<SendChatMutation> {
+      return requester<SendChatMutation, SendChatMutationVariables>(SendChatDocument, variables, options) as Promise<SendChatMutation>;
+    },
+    CancelChat(variables: CancelChatMutationVariables, options?: C): Promise<CancelChatMutation> {
+      return requester<CancelChatMutation, CancelChatMutationVariables>(CancelChatDocument, variables, options) as Promise<CancelChatMutation>;
+    },
+    ChatStream(variables: ChatStreamSubscriptionVariables, options?: C): AsyncIterable<ChatStreamSubscription> {
+      return requester<ChatStreamSubscription, ChatStreamSubscriptionVariables>(ChatStreamDocument, variables, options) as AsyncIterable<ChatStreamSubscription>;
+    },
+    ChatEvents(variables: ChatEventsSubscriptionVariables, options?: C): AsyncIterable<ChatEventsSubscription> {
+      return requester<ChatEventsSubscription, ChatEventsSubscriptionVariables>(ChatEventsDocument, variables, options) as AsyncIterable<ChatEventsSubscription>;
+    },
+    Limits(variables?: LimitsQueryVariables, options?: C): Promise<LimitsQuery> {
+      return requester<LimitsQuery, LimitsQueryVariables>(LimitsDocument, variables, options) as Promise<LimitsQuery>;
+    }
+  };
+}
+export type Sdk = ReturnType<typeof getSdk>;

@@ -1,0 +1,113 @@
+import {
+  CancelChatDocument,
+  type CancelChatMutation,
+  ChatStreamDocument,
+  type ChatStreamSubscription,
+  getSdk,
+  type SendChatMutation,
+  type SendChatMutationVariables,
+} from '../generated/graphql.ts';
+import { createAuth, type TokenSupplier } from './auth.ts';
+import type { TransportContext } from './context.ts';
+import { SdkError } from './errors.ts';
+import { createRequester, execute } from './requester.ts';
+import { type Subscription, subscribe } from './subscription.ts';
+import type { WxLike } from './wx-types.ts';
+
+declare const wx: WxLike | undefined;
+
+export type SendChatInput = SendChatMutationVariables['input'];
+export type ChatResult = SendChatMutation['sendChat'];
+export type ChatEvent = ChatStreamSubscription['chatStream'];
+
+export interface ChatClientOptions {
+  /** Server origin, e.g. `https://api.example.com` (the SDK appends `/graphql`). */
+  baseUrl: string;
+  apiKey?: string;
+  /** Called before each request; called again with `{ forceRefresh: true }` after a 401. */
+  getToken?: TokenSupplier;
+  /** Defaults to the global `wx`. */
+  wx?: WxLike;
+  /** `wx.request` timeout for each HTTP request. Default 60000. */
+  timeoutMs?: number;
+  /** A stream silent for this long (heartbeats included) is reconnected. Default 20000. */
+  idleTimeoutMs?: number;
+  /** Consecutive reconnects without a new event before a stream fails. Default 3. */
+  maxResumeAttempts?: number;
+}
+
+export interface ChatStream extends AsyncIterable<ChatEvent> {
+  /** The run's id once `ChatStarted` arrived. */
+  readonly runId: string | undefined;
+  /**
+   * Stops the stream and, when the run id is known, cancels the run on the server.
+   * Resolves to whether the server confirmed the cancellation; never rejects.
+   */
+  cancel(): Promise<boolean>;
+}
+
+export function createChatClient(options: ChatClientOptions) {
+  const runtimeWx = options.wx ?? (typeof wx === 'undefined' ? undefined : wx);
+  if (!runtimeWx) throw new SdkError('INVALID_INPUT', 'No `wx` object: pass one in the options.');
+  const context: TransportContext = {
+    wx: runtimeWx,
+    url: `${options.baseUrl.replace(/\/+$/, '')}/graphql`,
+    auth: createAuth({ apiKey: options.apiKey, getToken: options.getToken }),
+    timeoutMs: options.timeoutMs ?? 60000,
+    idleTimeoutMs: options.idleTimeoutMs ?? 20000,
+    maxResumeAttempts: options.maxResumeAttempts ?? 3,
+    resumeDelayMs: 1000,
+  };
+  const sdk = getSdk(createRequester(context));
+
+  const cancelRun = (runId: string) =>
+    execute<CancelChatMutation>(context, {
+      query: String(CancelChatDocument),
+      variables: { runId },
+      operationName: 'CancelChat',
+    }).then(
+      (data) => data.cancelChat,
+      () => false,
+    );
+
+  return {
+    ...sdk,
+
+    /** Sends a chat and waits for the whole answer. */
+    async sendChat(input: SendChatInput): Promise<ChatResult> {
+      return (await sdk.SendChat({ input })).sendChat;
+    },
+
+    /** Streams a chat answer: `ChatStarted`, `ChatDelta`s, then `ChatCompleted` or `ChatFailed`. */
+    chatStream(input: SendChatInput): ChatStream {
+      const subscription: Subscription<ChatStreamSubscription> = subscribe(context, {
+        query: String(ChatStreamDocument),
+        variables: { input },
+        operationName: 'ChatStream',
+      });
+      const events: AsyncIterableIterator<ChatEvent> = {
+        next: () =>
+          subscription
+            .next()
+            .then((result) => (result.done ? result : { done: false, value: result.value.chatStream })),
+        return: () => subscription.return().then(() => ({ done: true, value: undefined })),
+        [Symbol.asyncIterator]() {
+          return this;
+        },
+      };
+      return {
+        [Symbol.asyncIterator]: () => events,
+        get runId() {
+          return subscription.runId;
+        },
+        cancel() {
+          const runId = subscription.runId;
+          subscription.close();
+          return runId === undefined ? Promise.resolve(false) : cancelRun(runId);
+        },
+      };
+    },
+  };
+}
+
+export type ChatClient = ReturnType<typeof createChatClient>;

@@ -1,0 +1,18 @@
+export * from '../generated/graphql.ts';
+export type { GetTokenOptions, TokenSupplier } from './auth.ts';
+export {
+  type ChatClient,
+  type ChatClientOptions,
+  type ChatEvent,
+  type ChatResult,
+  type ChatStream,
+  createChatClient,
+  type SendChatInput,
+} from './client.ts';
+export type { RequestOptions } from './context.ts';
+export { isSdkError, SdkError, type SdkErrorCode } from './errors.ts';
+export { mimeTypeFromFileName } from './mime.ts';
+export { type SseEvent, SseParser } from './sse.ts';
+export type { Subscription } from './subscription.ts';
+export { decodeUtf8, encodeUtf8, Utf8Decoder } from './utf8.ts';
+export type { WxLike, WxRequestOptions, WxRequestTask } from './wx-types.ts';
