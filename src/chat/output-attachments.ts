@@ -3,7 +3,7 @@ import type { OutputAttachment } from '../contract/chat.ts';
 const IMAGE_EXT = /\.(png|jpe?g|gif|webp|bmp|svg|heic|heif)$/i;
 const FILE_EXT = /\.(pdf|docx?|xlsx?|pptx?|csv|txt|md|json|zip|rar|7z|tar|gz|mp3|wav|mp4|mov)$/i;
 const MARKDOWN_LINK = /(!?)\[([^\]\n]*)\]\(\s*<?(https?:\/\/[^\s)>]+)>?(?:\s+"[^"]*")?\s*\)/g;
-const BARE_URL = /https?:\/\/[^\s<>()"'`\][]+/g;
+const BARE_URL = /https?:\/\/[^\s<>()"'`\][，。；：！？、）】」》]+/g;
 
 function pathOf(url: string): string {
   const end = url.search(/[?#]/);
@@ -27,24 +27,25 @@ function fileName(url: string): string | undefined {
  */
 export function extractOutputAttachments(text: string): OutputAttachment[] {
   if (!text.includes('http')) return [];
-  const found = new Map<string, OutputAttachment>();
-  const add = (attachment: OutputAttachment) => {
-    if (!found.has(attachment.url)) found.set(attachment.url, attachment);
+  const found = new Map<string, { at: number; attachment: OutputAttachment }>();
+  const add = (at: number, attachment: OutputAttachment) => {
+    const seen = found.get(attachment.url);
+    if (!seen || seen.at > at) found.set(attachment.url, { at, attachment });
   };
   const covered: Array<[number, number]> = [];
   for (const match of text.matchAll(MARKDOWN_LINK)) {
     const [whole, bang, label, url] = match as unknown as [string, string, string, string];
     covered.push([match.index, match.index + whole.length]);
     const path = pathOf(url);
-    if (bang || IMAGE_EXT.test(path)) add({ type: 'image', url, ...(label ? { name: label } : {}) });
-    else if (FILE_EXT.test(path)) add({ type: 'file', url, name: label || fileName(url) || url });
+    if (bang || IMAGE_EXT.test(path)) add(match.index, { type: 'image', url, ...(label ? { name: label } : {}) });
+    else if (FILE_EXT.test(path)) add(match.index, { type: 'file', url, name: label || fileName(url) || url });
   }
   for (const match of text.matchAll(BARE_URL)) {
     if (covered.some(([start, end]) => match.index >= start && match.index < end)) continue;
     const url = match[0].replace(/[.,;:!?，。；：！？]+$/u, '');
     const path = pathOf(url);
-    if (IMAGE_EXT.test(path)) add({ type: 'image', url });
-    else if (FILE_EXT.test(path)) add({ type: 'file', url, name: fileName(url) ?? url });
+    if (IMAGE_EXT.test(path)) add(match.index, { type: 'image', url });
+    else if (FILE_EXT.test(path)) add(match.index, { type: 'file', url, name: fileName(url) ?? url });
   }
-  return [...found.values()];
+  return [...found.values()].sort((a, b) => a.at - b.at).map((entry) => entry.attachment);
 }

@@ -111,8 +111,12 @@ export class Run {
       }
       if (this.status !== 'running') return;
       await new Promise<void>((resolve) => {
-        this.#wake.push(resolve);
-        signal?.addEventListener('abort', () => resolve(), { once: true });
+        const onAbort = () => resolve();
+        signal?.addEventListener('abort', onAbort, { once: true });
+        this.#wake.push(() => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        });
       });
     }
   }

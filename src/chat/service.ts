@@ -85,6 +85,7 @@ export class ChatService {
   async send(principal: Principal, input: SendChatInput, signal?: AbortSignal): Promise<ChatResult> {
     const run = this.start(principal, input, { stream: false });
     const onAbort = () => run.cancel();
+    if (signal?.aborted) onAbort();
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
       return await run.result;

@@ -18,7 +18,7 @@ export function sanitizeUpstreamMessage(message: unknown): string {
   const cleaned = message
     .replace(/\b[a-z][a-z0-9+.-]*:\/\/\S+/gi, '<url>')
     .replace(/\b(?:\d{1,3}\.){3}\d{1,3}(?::\d+)?\b/g, '<host>')
-    .replace(/Bearer\s+\S+/gi, 'Bearer <redacted>')
+    .replace(/(?:Bearer\s+)+\S+/gi, 'Bearer <redacted>')
     .trim();
   return cleaned.length > MAX_MESSAGE ? `${cleaned.slice(0, MAX_MESSAGE)}…` : cleaned;
 }

@@ -63,7 +63,7 @@ export class SseParser {
 
   #line(line: string, out: SseMessage[]): void {
     if (line.length === 0) {
-      if (this.#data.length > 0 || this.#event !== undefined) {
+      if (this.#data.length > 0) {
         out.push({ event: this.#event, data: this.#data.join('\n') });
       }
       this.#event = undefined;
