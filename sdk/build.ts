@@ -56,6 +56,8 @@ function emitDeclarations(outDir: string): void {
       'false',
       '--declaration',
       '--emitDeclarationOnly',
+      '--rootDir',
+      projectDir,
       '--outDir',
       types,
     ],
@@ -67,7 +69,7 @@ function emitDeclarations(outDir: string): void {
     const path = join(types, entry);
     writeFileSync(path, readFileSync(path, 'utf8').replace(/(from '\.{1,2}\/[^']*)\.ts'/g, "$1.js'"));
   }
-  writeFileSync(join(outDir, 'index.d.ts'), "export * from './types/src/index.js';\n");
+  writeFileSync(join(outDir, 'index.d.ts'), "export * from './types/sdk/src/index.js';\n");
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -59,3 +59,10 @@ export const FILE_EXTENSION_MIME: Readonly<Record<string, FileMimeType | ImageMi
   heic: 'image/heic',
   heif: 'image/heif',
 };
+
+/** MIME type from a file name's extension (case-insensitive); undefined when unknown. */
+export function mimeTypeFromFileName(name: string): FileMimeType | ImageMimeType | undefined {
+  const dot = name.lastIndexOf('.');
+  if (dot === -1 || dot === name.length - 1) return undefined;
+  return FILE_EXTENSION_MIME[name.slice(dot + 1).toLowerCase()];
+}

@@ -8,8 +8,9 @@ import {
   DEFAULT_ATTACHMENT_LIMITS,
   FILE_MIME_TYPES,
   IMAGE_MIME_TYPES,
+  mimeTypeFromFileName,
 } from '../contract/limits.ts';
-import { decodedLength, mimeFromFileName, sniffImage, validateAttachments } from './attachments.ts';
+import { decodedLength, sniffImage, validateAttachments } from './attachments.ts';
 
 // ---- real tiny files -------------------------------------------------------------------------
 
@@ -306,10 +307,10 @@ describe('helpers', () => {
     expect(sniffImage(Buffer.alloc(0))).toBeUndefined();
   });
 
-  it('mimeFromFileName', () => {
-    expect(mimeFromFileName('a.b.JSON')).toBe('application/json');
-    expect(mimeFromFileName('noext')).toBeUndefined();
-    expect(mimeFromFileName('x.exe')).toBeUndefined();
+  it('mimeTypeFromFileName', () => {
+    expect(mimeTypeFromFileName('a.b.JSON')).toBe('application/json');
+    expect(mimeTypeFromFileName('noext')).toBeUndefined();
+    expect(mimeTypeFromFileName('x.exe')).toBeUndefined();
   });
 
   it('decodedLength on padding edge cases', () => {

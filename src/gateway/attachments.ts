@@ -2,11 +2,11 @@ import type { AttachmentInput } from '../contract/chat.ts';
 import { AppError } from '../contract/errors.ts';
 import {
   type AttachmentLimits,
-  FILE_EXTENSION_MIME,
   FILE_MIME_TYPES,
   type FileMimeType,
   IMAGE_MIME_TYPES,
   type ImageMimeType,
+  mimeTypeFromFileName,
 } from '../contract/limits.ts';
 
 export type ValidatedAttachment =
@@ -101,11 +101,6 @@ function validateImage(
   return { kind: 'image', mimeType: mimeType as ImageMimeType, data, bytes };
 }
 
-export function mimeFromFileName(name: string): string | undefined {
-  const dot = name.lastIndexOf('.');
-  return dot === -1 ? undefined : FILE_EXTENSION_MIME[name.slice(dot + 1).toLowerCase()];
-}
-
 function validateFile(
   input: Extract<AttachmentInput, { type: 'file' }>,
   label: string,
@@ -118,7 +113,7 @@ function validateFile(
     );
   }
   const { data, declaredMime } = normalizeBase64(input.data, label);
-  const mimeType = (input.mimeType || declaredMime || mimeFromFileName(input.name) || '').toLowerCase();
+  const mimeType = (input.mimeType || declaredMime || mimeTypeFromFileName(input.name) || '').toLowerCase();
   if (!(FILE_MIME_TYPES as readonly string[]).includes(mimeType)) {
     const hint = (IMAGE_MIME_TYPES as readonly string[]).includes(mimeType) ? ' Send images as type "image".' : '';
     throw invalid(
