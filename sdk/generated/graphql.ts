@@ -58,6 +58,24 @@ export type ChatResultFieldsFragment = { __typename: 'ChatResult', runId: string
     | { __typename: 'ImageAttachment', url: string, alt: string | null }
   > };
 
+type ChatEventFields_ChatCompleted_Fragment = { __typename: 'ChatCompleted', runId: string, eventId: string, result: { __typename: 'ChatResult', runId: string, model: string, finishReason: string | null, message: { __typename: 'ChatMessage', role: Types.ChatRole, content: string }, usage: { __typename: 'Usage', inputTokens: number, outputTokens: number, totalTokens: number } | null, attachments: Array<
+      | { __typename: 'FileAttachment', url: string, name: string | null }
+      | { __typename: 'ImageAttachment', url: string, alt: string | null }
+    > } };
+
+type ChatEventFields_ChatDelta_Fragment = { __typename: 'ChatDelta', runId: string, eventId: string, text: string };
+
+type ChatEventFields_ChatFailed_Fragment = { __typename: 'ChatFailed', runId: string, eventId: string, code: string, message: string };
+
+type ChatEventFields_ChatStarted_Fragment = { __typename: 'ChatStarted', runId: string, eventId: string };
+
+export type ChatEventFieldsFragment =
+  | ChatEventFields_ChatCompleted_Fragment
+  | ChatEventFields_ChatDelta_Fragment
+  | ChatEventFields_ChatFailed_Fragment
+  | ChatEventFields_ChatStarted_Fragment
+;
+
 export type LimitsQueryVariables = Exact<{ [key: string]: never; }>;
 
 
@@ -90,6 +108,57 @@ export const ChatResultFieldsFragmentDoc = new TypedDocumentString(`
   }
 }
     `, {"fragmentName":"ChatResultFields"});
+export const ChatEventFieldsFragmentDoc = new TypedDocumentString(`
+    fragment ChatEventFields on ChatEvent {
+  __typename
+  ... on ChatStarted {
+    runId
+    eventId
+  }
+  ... on ChatDelta {
+    runId
+    eventId
+    text
+  }
+  ... on ChatCompleted {
+    runId
+    eventId
+    result {
+      ...ChatResultFields
+    }
+  }
+  ... on ChatFailed {
+    runId
+    eventId
+    code
+    message
+  }
+}
+    fragment ChatResultFields on ChatResult {
+  runId
+  model
+  message {
+    role
+    content
+  }
+  finishReason
+  usage {
+    inputTokens
+    outputTokens
+    totalTokens
+  }
+  attachments {
+    __typename
+    ... on ImageAttachment {
+      url
+      alt
+    }
+    ... on FileAttachment {
+      url
+      name
+    }
+  }
+}`, {"fragmentName":"ChatEventFields"});
 export const SendChatDocument = new TypedDocumentString(`
     mutation SendChat($input: SendChatInput!) {
   sendChat(input: $input) {
@@ -129,105 +198,115 @@ export const CancelChatDocument = new TypedDocumentString(`
 export const ChatStreamDocument = new TypedDocumentString(`
     subscription ChatStream($input: SendChatInput!) {
   chatStream(input: $input) {
+    ...ChatEventFields
+  }
+}
+    fragment ChatResultFields on ChatResult {
+  runId
+  model
+  message {
+    role
+    content
+  }
+  finishReason
+  usage {
+    inputTokens
+    outputTokens
+    totalTokens
+  }
+  attachments {
     __typename
-    ... on ChatStarted {
-      runId
-      eventId
+    ... on ImageAttachment {
+      url
+      alt
     }
-    ... on ChatDelta {
-      runId
-      eventId
-      text
-    }
-    ... on ChatCompleted {
-      runId
-      eventId
-      result {
-        runId
-        model
-        message {
-          role
-          content
-        }
-        finishReason
-        usage {
-          inputTokens
-          outputTokens
-          totalTokens
-        }
-        attachments {
-          __typename
-          ... on ImageAttachment {
-            url
-            alt
-          }
-          ... on FileAttachment {
-            url
-            name
-          }
-        }
-      }
-    }
-    ... on ChatFailed {
-      runId
-      eventId
-      code
-      message
+    ... on FileAttachment {
+      url
+      name
     }
   }
 }
-    `);
+fragment ChatEventFields on ChatEvent {
+  __typename
+  ... on ChatStarted {
+    runId
+    eventId
+  }
+  ... on ChatDelta {
+    runId
+    eventId
+    text
+  }
+  ... on ChatCompleted {
+    runId
+    eventId
+    result {
+      ...ChatResultFields
+    }
+  }
+  ... on ChatFailed {
+    runId
+    eventId
+    code
+    message
+  }
+}`);
 export const ChatEventsDocument = new TypedDocumentString(`
     subscription ChatEvents($runId: ID!, $after: String) {
   chatEvents(runId: $runId, after: $after) {
+    ...ChatEventFields
+  }
+}
+    fragment ChatResultFields on ChatResult {
+  runId
+  model
+  message {
+    role
+    content
+  }
+  finishReason
+  usage {
+    inputTokens
+    outputTokens
+    totalTokens
+  }
+  attachments {
     __typename
-    ... on ChatStarted {
-      runId
-      eventId
+    ... on ImageAttachment {
+      url
+      alt
     }
-    ... on ChatDelta {
-      runId
-      eventId
-      text
-    }
-    ... on ChatCompleted {
-      runId
-      eventId
-      result {
-        runId
-        model
-        message {
-          role
-          content
-        }
-        finishReason
-        usage {
-          inputTokens
-          outputTokens
-          totalTokens
-        }
-        attachments {
-          __typename
-          ... on ImageAttachment {
-            url
-            alt
-          }
-          ... on FileAttachment {
-            url
-            name
-          }
-        }
-      }
-    }
-    ... on ChatFailed {
-      runId
-      eventId
-      code
-      message
+    ... on FileAttachment {
+      url
+      name
     }
   }
 }
-    `);
+fragment ChatEventFields on ChatEvent {
+  __typename
+  ... on ChatStarted {
+    runId
+    eventId
+  }
+  ... on ChatDelta {
+    runId
+    eventId
+    text
+  }
+  ... on ChatCompleted {
+    runId
+    eventId
+    result {
+      ...ChatResultFields
+    }
+  }
+  ... on ChatFailed {
+    runId
+    eventId
+    code
+    message
+  }
+}`);
 export const LimitsDocument = new TypedDocumentString(`
     query Limits {
   limits {

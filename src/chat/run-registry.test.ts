@@ -98,7 +98,7 @@ describe('RunRegistry', () => {
     const runs = registry({ maxActiveRunsPerPrincipal: 1 });
     const run = started(alice.id);
     runs.add(run);
-    run.emit({ type: 'failed', code: 'UPSTREAM_FAILED', message: 'x' });
+    run.fail(new AppError('UPSTREAM_FAILED', 'x'));
     await tick();
     expect(() => runs.add(started(alice.id))).not.toThrow();
   });

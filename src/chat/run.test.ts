@@ -67,7 +67,7 @@ describe('Run events', () => {
   it('failed rejects result with the AppError', async () => {
     const run = new Run('p', 'm');
     run.emit({ type: 'started' });
-    run.emit({ type: 'failed', code: 'UPSTREAM_FAILED', message: 'nope' });
+    run.fail(new AppError('UPSTREAM_FAILED', 'nope'));
     expect(run.status).toBe('failed');
     const error = await run.result.catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AppError);
@@ -125,7 +125,7 @@ describe('Run.subscribe', () => {
     const b = collect(run.subscribe());
     run.emit({ type: 'started' });
     run.emit({ type: 'delta', text: 'x' });
-    run.emit({ type: 'failed', code: 'UPSTREAM_TIMEOUT', message: 't' });
+    run.fail(new AppError('UPSTREAM_TIMEOUT', 't'));
     const [ea, eb] = await Promise.all([a, b]);
     expect(ea.map((e) => e.type)).toEqual(['started', 'delta', 'failed']);
     expect(eb).toEqual(ea);

@@ -1,12 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { ChatEvent, ChatResult } from '../contract/chat.ts';
-import { AppError, type ErrorCode } from '../contract/errors.ts';
+import { AppError } from '../contract/errors.ts';
 
-type EventBody =
-  | { type: 'started' }
-  | { type: 'delta'; text: string }
-  | { type: 'completed'; result: ChatResult }
-  | { type: 'failed'; code: ErrorCode; message: string };
+type EventBody = { type: 'started' } | { type: 'delta'; text: string } | { type: 'completed'; result: ChatResult };
 
 export type RunStatus = 'running' | 'completed' | 'failed';
 
@@ -62,14 +58,33 @@ export class Run {
       this.bytes += body.result.message.content.length * 2;
       this.#finish('completed');
       this.#settle.resolve(body.result);
-    } else if (body.type === 'failed') {
-      this.#finish('failed');
-      this.#settle.reject(new AppError(body.code, body.message));
     }
+    this.#wakeSubscribers();
+    return event;
+  }
+
+  /** Ends the run with a failed event; awaiting callers get the original error (status, Retry-After kept). */
+  fail(error: AppError): ChatEvent | undefined {
+    if (this.status !== 'running') return undefined;
+    const event: ChatEvent = {
+      type: 'failed',
+      code: error.code,
+      message: error.message,
+      runId: this.id,
+      eventId: String(this.#events.length + 1),
+    };
+    this.#events.push(event);
+    this.bytes += 256;
+    this.#finish('failed');
+    this.#settle.reject(error);
+    this.#wakeSubscribers();
+    return event;
+  }
+
+  #wakeSubscribers(): void {
     const wake = this.#wake;
     this.#wake = [];
     for (const resolve of wake) resolve();
-    return event;
   }
 
   #finish(status: RunStatus): void {
@@ -79,8 +94,9 @@ export class Run {
 
   cancel(): boolean {
     if (this.status !== 'running') return false;
-    this.#controller.abort(new AppError('CANCELLED', 'The run was cancelled.'));
-    this.emit({ type: 'failed', code: 'CANCELLED', message: 'The run was cancelled.' });
+    const error = new AppError('CANCELLED', 'The run was cancelled.');
+    this.#controller.abort(error);
+    this.fail(error);
     return true;
   }
 

@@ -122,7 +122,7 @@ export class ChatService {
         ? new AppError('UPSTREAM_TIMEOUT', 'The agent run took longer than the server allows.', { cause: error })
         : toAppError(error);
       this.#options.onError?.(mapped, run);
-      run.emit({ type: 'failed', code: mapped.code, message: mapped.message });
+      run.fail(mapped);
     }
   }
 

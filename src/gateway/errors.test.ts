@@ -222,7 +222,13 @@ describe('in-band failures', () => {
 });
 
 describe('mapTransportError', () => {
-  it.each(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'UND_ERR_SOCKET', undefined])(
+  it('a socket closed after the request was sent (UND_ERR_SOCKET) → UPSTREAM_FAILED 502', () => {
+    const error = mapTransportError(Object.assign(new Error('other side closed'), { code: 'UND_ERR_SOCKET' }));
+    expect(error.code).toBe('UPSTREAM_FAILED');
+    expect(error.status).toBe(502);
+  });
+
+  it.each(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', undefined])(
     'connection failure (%s) → UPSTREAM_UNAVAILABLE 503 keeping the cause',
     (code) => {
       const cause = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:18789'), { code });

@@ -112,6 +112,9 @@ export function mapTransportError(error: unknown): AppError {
   if (code && TIMEOUT_CODES.has(code)) {
     return new AppError('UPSTREAM_TIMEOUT', 'The OpenClaw gateway did not answer in time.', { cause: error });
   }
+  if (code === 'UND_ERR_SOCKET') {
+    return new AppError('UPSTREAM_FAILED', 'The gateway closed the connection before answering.', { cause: error });
+  }
   if ((error as Error | null)?.name === 'TimeoutError') {
     return new AppError('UPSTREAM_TIMEOUT', 'The agent run took longer than the server allows.', { cause: error });
   }

@@ -1,5 +1,4 @@
-import type { GraphQLError } from 'graphql';
-import { createGraphQLError } from 'graphql-yoga';
+import { GraphQLError } from 'graphql';
 import { AppError } from '../contract/errors.ts';
 
 function findAppError(error: unknown): AppError | undefined {
@@ -12,15 +11,6 @@ function findAppError(error: unknown): AppError | undefined {
 }
 
 /**
- * By name, not `instanceof`: graphql can be loaded twice (its CJS and ESM builds, e.g. under vitest), and
- * errors from yoga, armor or graphql-js itself must still be recognised as GraphQL's own. For the same reason
- * errors are made with yoga's createGraphQLError, so they are of the GraphQLError class yoga itself checks.
- */
-function isGraphQLError(error: unknown): error is GraphQLError {
-  return error instanceof Error && error.name === 'GraphQLError';
-}
-
-/**
  * Chat-service errors keep their code in `extensions.code` (and their HTTP status where the
  * transport uses one); GraphQL's own validation errors pass through (including variable coercion
  * errors such as a broken `@oneOf`, whose originalError is itself a GraphQLError); anything else is masked.
@@ -29,7 +19,7 @@ export function maskError(error: unknown, message: string): Error {
   const appError = findAppError(error);
   if (appError) {
     const path = (error as GraphQLError).path;
-    return createGraphQLError(appError.message, {
+    return new GraphQLError(appError.message, {
       ...(path ? { path } : {}),
       extensions: {
         code: appError.code,
@@ -37,9 +27,9 @@ export function maskError(error: unknown, message: string): Error {
       },
     });
   }
-  if (isGraphQLError(error) && (!error.originalError || isGraphQLError(error.originalError))) {
+  if (error instanceof GraphQLError && (!error.originalError || error.originalError instanceof GraphQLError)) {
     const code = error.extensions?.code ?? 'INVALID_INPUT';
-    return createGraphQLError(error.message, { ...error, extensions: { ...error.extensions, code } });
+    return new GraphQLError(error.message, { ...error, extensions: { ...error.extensions, code } });
   }
-  return createGraphQLError(message, { extensions: { code: 'INTERNAL' } });
+  return new GraphQLError(message, { extensions: { code: 'INTERNAL' } });
 }

@@ -57,7 +57,7 @@ export async function registerGraphQL(app: FastifyInstance, options: GraphQLOpti
     }),
     plugins: [
       EnvelopArmorPlugin({
-        maxDepth: { n: 8 },
+        maxDepth: { n: 12 },
         costLimit: { maxCost: 2000 },
         maxAliases: { n: 10 },
         maxTokens: { n: 2000 },

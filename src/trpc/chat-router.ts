@@ -16,15 +16,18 @@ export const chatRouter = t.router({
     return { runId: run.id };
   }),
 
-  /** The run's events after lastEventId (all when omitted); each is tracked, so reconnects resume. */
+  /**
+   * The run's events after lastEventId (all when omitted); each is tracked, so reconnects resume. AppErrors are
+   * converted whether thrown up front (NOT_FOUND) or on first iteration (an unknown lastEventId): an unconverted
+   * one would reach the client as INTERNAL_SERVER_ERROR, which httpSubscriptionLink retries forever.
+   */
   events: protectedProcedure.input(ChatEventsInput).subscription(async function* ({ ctx, input, signal }) {
-    let events: AsyncGenerator<import('../contract/chat.ts').ChatEvent>;
     try {
-      events = ctx.service.events(ctx.principal, input.runId, input.lastEventId, signal);
+      const events = ctx.service.events(ctx.principal, input.runId, input.lastEventId, signal);
+      for await (const event of events) yield tracked(event.eventId, event);
     } catch (error) {
       throw error instanceof AppError ? toTRPCError(error) : error;
     }
-    for await (const event of events) yield tracked(event.eventId, event);
   }),
 
   cancel: protectedProcedure.input(RunRef).mutation(({ ctx, input }) => ({

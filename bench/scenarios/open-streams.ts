@@ -1,0 +1,173 @@
+/**
+ * Scenario 4: server RSS with N concurrent open `/api/chat` streams (FAKE_SILENT: the fake sends its opening
+ * chunk and stays silent until the client goes away), and how many of them actually reach the gateway.
+ */
+import type { Pool } from 'undici';
+import { makePool, round } from '../load.ts';
+import { establishedOnPort, memStatus, type Proc, sleep } from '../processes.ts';
+import { restStreamBody, SERVER_HEADERS } from '../requests.ts';
+
+export interface OpenStreamsOptions {
+  server: Proc;
+  fake: Proc;
+  streams: number;
+  maxMs: number;
+}
+
+export interface OpenStreamsResult {
+  streams: number;
+  opened: number;
+  rejected: Record<string, number>;
+  firstError: string | undefined;
+  openMs: number;
+  /** Connections the fake held open (= in-flight upstream requests) once all streams had their first bytes. */
+  fakeOpenRequests: number;
+  rssBeforeMb: number;
+  rssOpenMb: number;
+  perStreamKb: number;
+  rssAfterCloseMb: number;
+  fakeOpenAfterClose: number;
+  closeDrainMs: number;
+}
+
+interface OpenStream {
+  controller: AbortController;
+  status: number;
+  firstBytes: boolean;
+  error: string | undefined;
+}
+
+function open(pool: Pool, body: string): OpenStream {
+  const stream: OpenStream = { controller: new AbortController(), status: 0, firstBytes: false, error: undefined };
+  pool
+    .request({ method: 'POST', path: '/api/chat', headers: SERVER_HEADERS, body, signal: stream.controller.signal })
+    .then(
+      async (res) => {
+        stream.status = res.statusCode;
+        res.body.on('error', () => {});
+        if (res.statusCode !== 200) {
+          stream.error = (await res.body.text()).slice(0, 200);
+          return;
+        }
+        res.body.once('data', () => {
+          stream.firstBytes = true;
+        });
+      },
+      (error: Error) => {
+        if (!stream.controller.signal.aborted) stream.error = error.message;
+      },
+    );
+  return stream;
+}
+
+/** Polls `read` every 100 ms until `done` or it stayed unchanged for `stableMs`, at most `maxMs`. */
+async function settle(read: () => number, done: (n: number) => boolean, stableMs: number, maxMs: number) {
+  const deadline = Date.now() + maxMs;
+  let last = read();
+  let since = Date.now();
+  while (!done(last) && Date.now() < deadline && Date.now() - since < stableMs) {
+    await sleep(100);
+    const now = read();
+    if (now !== last) {
+      last = now;
+      since = Date.now();
+    }
+  }
+  return last;
+}
+
+export async function runOpenStreams(options: OpenStreamsOptions): Promise<OpenStreamsResult> {
+  const pool = makePool(options.server.url, options.streams + 16);
+  const body = restStreamBody('FAKE_SILENT');
+  const fakeBaseline = establishedOnPort(options.fake.port);
+  const rssBefore = memStatus(options.server.pid).rssKb;
+  const streams: OpenStream[] = [];
+  const begin = Date.now();
+  try {
+    for (let i = 0; i < options.streams; i++) streams.push(open(pool, body));
+    const deadline = begin + options.maxMs;
+    const settled = (s: OpenStream) => s.firstBytes || s.error !== undefined;
+    while (Date.now() < deadline && !streams.every(settled)) await sleep(20);
+    const openMs = Date.now() - begin;
+    const opened = streams.filter((s) => s.firstBytes).length;
+    // Give the server time to push everything it will push upstream, then count what the fake holds.
+    const fakeOpen =
+      (await settle(
+        () => establishedOnPort(options.fake.port),
+        (n) => n - fakeBaseline >= opened,
+        1000,
+        5000,
+      )) - fakeBaseline;
+    await sleep(300);
+    const rssOpen = memStatus(options.server.pid).rssKb;
+
+    const rejected: Record<string, number> = {};
+    for (const s of streams) {
+      if (s.firstBytes) continue;
+      const key = s.status === 0 ? (s.error === undefined ? 'pending' : 'no-response') : String(s.status);
+      rejected[key] = (rejected[key] ?? 0) + 1;
+    }
+    const firstError = streams.find((s) => s.error !== undefined)?.error;
+
+    const closeBegin = Date.now();
+    for (const s of streams) s.controller.abort();
+    const fakeAfter =
+      (await settle(
+        () => establishedOnPort(options.fake.port),
+        (n) => n <= fakeBaseline,
+        2000,
+        10_000,
+      )) - fakeBaseline;
+    const closeDrainMs = Date.now() - closeBegin;
+    await sleep(500);
+    const rssAfter = memStatus(options.server.pid).rssKb;
+    return {
+      streams: options.streams,
+      opened,
+      rejected,
+      firstError,
+      openMs,
+      fakeOpenRequests: fakeOpen,
+      rssBeforeMb: round(rssBefore / 1024),
+      rssOpenMb: round(rssOpen / 1024),
+      perStreamKb: round((rssOpen - rssBefore) / Math.max(1, opened)),
+      rssAfterCloseMb: round(rssAfter / 1024),
+      fakeOpenAfterClose: Math.max(0, fakeAfter),
+      closeDrainMs,
+    };
+  } finally {
+    for (const s of streams) s.controller.abort();
+    await pool.destroy();
+  }
+}
+
+export interface RunLimitProbe {
+  attempted: number;
+  accepted: number;
+  rateLimited: number;
+  message: string | undefined;
+}
+
+/** With the default MAX_ACTIVE_RUNS_PER_KEY, how many concurrent streams does one API key get? */
+export async function probeRunLimit(server: Proc, attempts: number): Promise<RunLimitProbe> {
+  const pool = makePool(server.url, attempts + 4);
+  const body = restStreamBody('FAKE_SILENT');
+  const streams: OpenStream[] = [];
+  try {
+    for (let i = 0; i < attempts; i++) {
+      streams.push(open(pool, body));
+      await sleep(5); // in order, so the first ones are the accepted ones
+    }
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline && streams.some((s) => s.status === 0 && s.error === undefined)) await sleep(20);
+    return {
+      attempted: attempts,
+      accepted: streams.filter((s) => s.status === 200).length,
+      rateLimited: streams.filter((s) => s.status === 429).length,
+      message: streams.find((s) => s.status === 429)?.error,
+    };
+  } finally {
+    for (const s of streams) s.controller.abort();
+    await pool.destroy();
+  }
+}
