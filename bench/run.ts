@@ -8,7 +8,17 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { round } from './load.ts';
-import { killAllSync, memStatus, type Proc, ROOT, startFake, startServer, stopAll, stopProc } from './processes.ts';
+import {
+  buildServer,
+  killAllSync,
+  memStatus,
+  type Proc,
+  ROOT,
+  startFake,
+  startServer,
+  stopAll,
+  stopProc,
+} from './processes.ts';
 import { type ProfileSummary, profileSurface } from './profile.ts';
 import { SURFACES } from './requests.ts';
 import { type CpuResult, runCpu } from './scenarios/cpu.ts';
@@ -91,6 +101,7 @@ async function main(): Promise<void> {
   log(`${QUICK ? 'QUICK' : 'full'} run on ${info.cpu}, ${info.cores} cores, node ${info.node}`);
   mkdirSync(RESULTS, { recursive: true });
 
+  buildServer();
   const fake = await startFake();
   log(`fake gateway ${fake.url} (pid ${fake.pid})`);
   let server: Proc = await startServer({ gatewayUrl: fake.url });

@@ -176,7 +176,7 @@ describe('Run.cancel', () => {
     expect(run.signal.aborted).toBe(false);
     expect(run.cancel()).toBe(true);
     expect(run.signal.aborted).toBe(true);
-    expect(run.cancelled).toBe(true);
+    expect(run.aborted).toBe(true);
     expect((run.signal.reason as AppError).code).toBe('CANCELLED');
     expect(run.status).toBe('failed');
     expect((await events).at(-1)).toEqual({

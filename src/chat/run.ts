@@ -36,12 +36,12 @@ export class Run {
     this.result.catch(() => {});
   }
 
-  /** Aborted by cancel() (the upstream request listens to it). */
+  /** Aborted by cancel() or the run's deadline (the upstream request listens to it). */
   get signal(): AbortSignal {
     return this.#controller.signal;
   }
 
-  get cancelled(): boolean {
+  get aborted(): boolean {
     return this.#controller.signal.aborted;
   }
 
@@ -93,12 +93,17 @@ export class Run {
   }
 
   cancel(): boolean {
+    return this.abort(new AppError('CANCELLED', 'The run was cancelled.'));
+  }
+
+  /** Stops a running run: aborts its upstream request and ends it with `error` (a cancel or a deadline). */
+  abort(error: AppError): boolean {
     if (this.status !== 'running') return false;
-    const error = new AppError('CANCELLED', 'The run was cancelled.');
     this.#controller.abort(error);
     this.fail(error);
     return true;
   }
+
 
   /** Index of the first event after `after`; INVALID_INPUT for an id this run never issued. */
   #position(after: string | undefined): number {

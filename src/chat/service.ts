@@ -110,19 +110,22 @@ export class ChatService {
   }
 
   async #drive(run: Run, request: GatewayChatRequest): Promise<void> {
-    const signal = AbortSignal.any([run.signal, AbortSignal.timeout(this.#options.runTimeoutMs)]);
+    // One plain timer per run, cleared when it ends (AbortSignal.timeout would pin every run for the full deadline).
+    const deadline = setTimeout(() => {
+      const error = new AppError('UPSTREAM_TIMEOUT', 'The agent run took longer than the server allows.');
+      if (run.abort(error)) this.#options.onError?.(error, run);
+    }, this.#options.runTimeoutMs);
     try {
-      const turn = () => this.#turnWithRaceRetry(run, request, signal);
+      const turn = () => this.#turnWithRaceRetry(run, request, run.signal);
       const completion = request.sessionKey ? await this.#sessions.run(request.sessionKey, turn) : await turn();
       if (completion) this.#complete(run, completion);
     } catch (error) {
-      if (run.cancelled) return;
-      // The signal only aborts without a cancel when the run's own deadline passed.
-      const mapped = signal.aborted
-        ? new AppError('UPSTREAM_TIMEOUT', 'The agent run took longer than the server allows.', { cause: error })
-        : toAppError(error);
+      if (run.aborted) return;
+      const mapped = toAppError(error);
       this.#options.onError?.(mapped, run);
       run.fail(mapped);
+    } finally {
+      clearTimeout(deadline);
     }
   }
 

@@ -42,6 +42,7 @@ export const EnvSchema = z.object({
   MAX_IMAGES: int(0, 64).default(8),
   MAX_FILES: int(0, 64).default(4),
 
+  UPSTREAM_CONNECTIONS: int(1, 65_535).default(512),
   UPSTREAM_CONNECT_TIMEOUT_MS: int(100).default(5_000),
   UPSTREAM_HEADERS_TIMEOUT_MS: int(100).default(30_000),
   UPSTREAM_IDLE_TIMEOUT_MS: int(100).default(120_000),
@@ -49,7 +50,7 @@ export const EnvSchema = z.object({
   HEARTBEAT_MS: int(100).default(15_000),
   RUN_RETENTION_MS: int(1_000).default(300_000),
   RUN_MAX_RETAINED_BYTES: int(1024).default(64 * MiB),
-  MAX_ACTIVE_RUNS_PER_KEY: int(1).default(16),
+  MAX_ACTIVE_RUNS_PER_KEY: int(1).default(256),
 
   GRAPHIQL: bool.optional(),
   GRAPHQL_INTROSPECTION: bool.optional(),
@@ -65,6 +66,8 @@ export interface Config {
   gateway: {
     url: string;
     token: string | undefined;
+    /** Sockets to the gateway; every open stream holds one (HTTP/1.1). */
+    connections: number;
     connectTimeoutMs: number;
     streamHeadersTimeoutMs: number;
     idleTimeoutMs: number;
@@ -131,6 +134,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     gateway: {
       url: env.OPENCLAW_GATEWAY_URL,
       token: env.OPENCLAW_GATEWAY_TOKEN,
+      connections: env.UPSTREAM_CONNECTIONS,
       connectTimeoutMs: env.UPSTREAM_CONNECT_TIMEOUT_MS,
       streamHeadersTimeoutMs: env.UPSTREAM_HEADERS_TIMEOUT_MS,
       idleTimeoutMs: env.UPSTREAM_IDLE_TIMEOUT_MS,

@@ -13,7 +13,7 @@ export type ValidatedAttachment =
   | { kind: 'image'; mimeType: ImageMimeType; data: string; bytes: number }
   | { kind: 'file'; mimeType: FileMimeType; data: string; bytes: number; filename: string };
 
-const BASE64_BODY = /^[A-Za-z0-9+/]*={0,2}$/;
+const NOT_BASE64 = /[^A-Za-z0-9+/=]/;
 const DATA_URL_PREFIX = /^data:([^;,]+)?(;[^,]*)?;base64,/;
 const LOCAL_PATH = /^(wxfile:|https?:\/\/(tmp|usr|store)\/|file:|\/)/i;
 
@@ -39,7 +39,10 @@ function normalizeBase64(raw: string, label: string): { data: string; declaredMi
     data = raw.slice(prefix[0].length);
   }
   if (/\s/.test(data.slice(0, 1024))) data = data.replace(/\s+/g, '');
-  if (data.length === 0 || data.length % 4 !== 0 || !BASE64_BODY.test(data)) {
+  const padding = data.indexOf('=');
+  const padded = padding === -1 || (padding >= data.length - 2 && (padding === data.length - 1 || data.endsWith('==')));
+  // A search for one bad character is several times faster than an anchored full-match on megabytes.
+  if (data.length === 0 || data.length % 4 !== 0 || !padded || NOT_BASE64.test(data)) {
     throw invalid(
       `${label}: data is not valid base64. Send the file's bytes base64-encoded (standard alphabet, padded).`,
     );

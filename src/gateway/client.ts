@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { Pool } from 'undici';
 import { AppError } from '../contract/errors.ts';
 import { createChatCompletionsDecoder, parseChatCompletion } from './chat-completions.ts';
@@ -5,7 +6,7 @@ import { mapTransportError, mapUpstreamStatus } from './errors.ts';
 import type { Completion, GatewayEvent, StreamDecoder } from './events.ts';
 import { createResponsesDecoder, parseResponse } from './responses.ts';
 import { SseParser } from './sse.ts';
-import { buildUpstreamCall, type GatewayChatRequest, type GatewayEndpoint } from './translate.ts';
+import { buildUpstreamCall, type GatewayChatRequest, type GatewayEndpoint, type UpstreamCall } from './translate.ts';
 
 export interface GatewayClientOptions {
   url: string;
@@ -17,7 +18,7 @@ export interface GatewayClientOptions {
   idleTimeoutMs: number;
   /** Non-streaming answers only send headers when the run is done, so they get the whole run's time. */
   runTimeoutMs: number;
-  connections?: number;
+  connections: number;
 }
 
 export type ReadyState = { ready: true } | { ready: false; reason: string };
@@ -35,7 +36,7 @@ export class GatewayClient {
     this.#basePath = url.pathname.replace(/\/+$/, '');
     this.#authorization = options.token ? `Bearer ${options.token}` : undefined;
     this.#pool = new Pool(url.origin, {
-      connections: options.connections ?? 128,
+      connections: options.connections,
       // The gateway closes idle sockets after 5 s (Keep-Alive: timeout=5); reuse only younger ones.
       keepAliveTimeout: 4_000,
       keepAliveMaxTimeout: 4_000,
@@ -47,19 +48,13 @@ export class GatewayClient {
     return this.#authorization ? { ...extra, authorization: this.#authorization } : extra;
   }
 
-  async #post(
-    endpoint: GatewayEndpoint,
-    headers: Record<string, string>,
-    body: string,
-    stream: boolean,
-    signal: AbortSignal,
-  ) {
+  async #post(call: UpstreamCall, stream: boolean, signal: AbortSignal) {
     try {
       return await this.#pool.request({
         method: 'POST',
-        path: this.#basePath + endpoint,
-        headers: this.#headers(headers),
-        body,
+        path: this.#basePath + call.endpoint,
+        headers: this.#headers(call.headers),
+        body: typeof call.body === 'string' ? call.body : Readable.from(call.body, { objectMode: false }),
         signal,
         headersTimeout: stream ? this.#options.streamHeadersTimeoutMs : this.#options.runTimeoutMs,
         bodyTimeout: this.#options.idleTimeoutMs,
@@ -93,7 +88,7 @@ export class GatewayClient {
   /** One non-streaming turn. */
   async complete(request: GatewayChatRequest, signal: AbortSignal): Promise<Completion> {
     const call = buildUpstreamCall({ ...request, stream: false });
-    const response = await this.#post(call.endpoint, call.headers, call.body, false, signal);
+    const response = await this.#post(call, false, signal);
     if (response.statusCode !== 200) throw await this.#errorFor(call.endpoint, response);
     let json: unknown;
     try {
@@ -113,7 +108,7 @@ export class GatewayClient {
    */
   async *stream(request: GatewayChatRequest, signal: AbortSignal): AsyncGenerator<GatewayEvent> {
     const call = buildUpstreamCall({ ...request, stream: true });
-    const response = await this.#post(call.endpoint, call.headers, call.body, true, signal);
+    const response = await this.#post(call, true, signal);
     if (response.statusCode !== 200) throw await this.#errorFor(call.endpoint, response);
     const decoder: StreamDecoder =
       call.endpoint === '/v1/chat/completions' ? createChatCompletionsDecoder() : createResponsesDecoder();

@@ -8,6 +8,7 @@ import {
   buildUpstreamCall,
   chooseEndpoint,
   type GatewayChatRequest,
+  upstreamBodyText,
 } from './translate.ts';
 
 const PNG: ValidatedAttachment = { kind: 'image', mimeType: 'image/png', data: 'iVBORw0KGgo=', bytes: 8 };
@@ -41,7 +42,7 @@ describe('text-only turns → /v1/chat/completions', () => {
   it('non-streaming body: model, messages, stream:false, no stream_options', () => {
     const call = buildUpstreamCall(request());
     expect(call.endpoint).toBe('/v1/chat/completions');
-    expect(JSON.parse(call.body)).toEqual({
+    expect(JSON.parse(upstreamBodyText(call))).toEqual({
       model: 'openclaw/default',
       messages: [
         { role: 'system', content: 'Be brief.' },
@@ -56,7 +57,7 @@ describe('text-only turns → /v1/chat/completions', () => {
 
   it('streaming body asks for usage; accept is text/event-stream', () => {
     const call = buildUpstreamCall(request({ stream: true, messages: [{ role: 'user', content: 'hi' }] }));
-    expect(JSON.parse(call.body)).toEqual({
+    expect(JSON.parse(upstreamBodyText(call))).toEqual({
       model: 'openclaw/default',
       messages: [{ role: 'user', content: 'hi' }],
       stream: true,
@@ -75,7 +76,7 @@ describe('turns with attachments → /v1/responses', () => {
   it('earlier turns are string messages; the last user message carries text, image and file parts', () => {
     const call = buildUpstreamCall(request({ attachments: [PNG, PDF] }));
     expect(call.endpoint).toBe('/v1/responses');
-    expect(JSON.parse(call.body)).toEqual({
+    expect(JSON.parse(upstreamBodyText(call))).toEqual({
       model: 'openclaw/default',
       input: [
         { type: 'message', role: 'system', content: 'Be brief.' },
@@ -99,7 +100,7 @@ describe('turns with attachments → /v1/responses', () => {
   });
 
   it('streaming responses body has stream:true and no stream_options (the schema is strict)', () => {
-    const body = JSON.parse(buildUpstreamCall(request({ attachments: [PNG], stream: true })).body);
+    const body = JSON.parse(upstreamBodyText(buildUpstreamCall(request({ attachments: [PNG], stream: true }))));
     expect(body.stream).toBe(true);
     expect(Object.keys(body).sort()).toEqual(['input', 'model', 'stream']);
   });
@@ -158,7 +159,30 @@ describe('headers', () => {
 
   it('never sets authorization or other x-openclaw-* headers (the client adds auth itself)', () => {
     const headers = buildUpstreamCall(request({ sessionKey: 'k', attachments: [PNG], stream: true })).headers;
-    expect(Object.keys(headers).sort()).toEqual(['accept', 'content-type', 'x-openclaw-session-key']);
+    expect(Object.keys(headers).sort()).toEqual(['accept', 'content-length', 'content-type', 'x-openclaw-session-key']);
+  });
+
+  it('sends attachment bodies in pieces whose byte length is the declared Content-Length', () => {
+    const big: ValidatedAttachment = {
+      kind: 'image',
+      mimeType: 'image/png',
+      data: `iVBO${'A'.repeat(600_000)}`,
+      bytes: 1,
+    };
+    const call = buildUpstreamCall(
+      request({ messages: [{ role: 'user', content: '看图 🚀 "quoted" \u0000' }], attachments: [big, PDF, big] }),
+    );
+    const pieces = [...(call.body as Iterable<string>)];
+    expect(pieces.length).toBeGreaterThan(5);
+    expect(pieces.reduce((n, p) => n + Buffer.byteLength(p), 0)).toBe(Number(call.headers['content-length']));
+    const parsed = JSON.parse(pieces.join(''));
+    expect(parsed.input[0].content[0]).toEqual({ type: 'input_text', text: '看图 🚀 "quoted" \u0000' });
+    expect(parsed.input[0].content.map((p: { source: { data: string } }) => p.source?.data)).toEqual([
+      undefined,
+      big.data,
+      PDF.data,
+      big.data,
+    ]);
   });
 });
 
@@ -181,7 +205,11 @@ describe('responses body properties', () => {
           const messages = [...earlier, { role: 'user' as const, content: last }];
           const call = buildUpstreamCall(request({ messages, attachments }));
           expect(call.endpoint).toBe('/v1/responses');
-          const input = JSON.parse(call.body).input as Array<{ type: string; role: string; content: unknown }>;
+          const input = JSON.parse(upstreamBodyText(call)).input as Array<{
+            type: string;
+            role: string;
+            content: unknown;
+          }>;
           expect(input).toHaveLength(messages.length);
           input.forEach((item, i) => {
             expect(item.type).toBe('message');

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { ChatMessageInput } from '../contract/chat.ts';
 import type { ValidatedAttachment } from './attachments.ts';
 
@@ -18,7 +19,8 @@ export interface GatewayChatRequest {
 export interface UpstreamCall {
   endpoint: GatewayEndpoint;
   headers: Record<string, string>;
-  body: string;
+  /** JSON text; with attachments, its pieces (the base64 payloads are passed through, never copied into one string). */
+  body: string | Iterable<string>;
 }
 
 /** Text-only turns go to chat completions; anything with attachments needs OpenResponses. */
@@ -36,39 +38,89 @@ export function buildChatCompletionsBody(request: GatewayChatRequest): Record<st
   return body;
 }
 
-function attachmentPart(attachment: ValidatedAttachment): Record<string, unknown> {
+function attachmentPart(attachment: ValidatedAttachment, data: string): Record<string, unknown> {
   if (attachment.kind === 'image') {
-    return { type: 'input_image', source: { type: 'base64', media_type: attachment.mimeType, data: attachment.data } };
+    return { type: 'input_image', source: { type: 'base64', media_type: attachment.mimeType, data } };
   }
   return {
     type: 'input_file',
-    source: { type: 'base64', media_type: attachment.mimeType, data: attachment.data, filename: attachment.filename },
+    source: { type: 'base64', media_type: attachment.mimeType, data, filename: attachment.filename },
   };
 }
+
+/** Stands in for attachment i's payload while the JSON around it is built; NUL + a per-process nonce. */
+const DATA_MARK = `\u0000${randomBytes(8).toString('hex')}:`;
+const DATA_MARK_JSON = JSON.stringify(DATA_MARK).slice(1, -1);
+const dataMark = (index: number) => `${DATA_MARK}${index};`;
 
 /**
  * OpenResponses is strict: every item is `type: "message"`, and media are content parts of the
  * current user message (the last one). Top-level `input_image` items are rejected by the real gateway.
  */
-export function buildResponsesBody(request: GatewayChatRequest): Record<string, unknown> {
+export function buildResponsesBody(
+  request: GatewayChatRequest,
+  dataOf: (attachment: ValidatedAttachment, index: number) => string = (attachment) => attachment.data,
+): Record<string, unknown> {
   const lastUser = request.messages.findLastIndex((m) => m.role === 'user');
   const input = request.messages.map((message, index) => {
     if (index !== lastUser) return { type: 'message', role: message.role, content: message.content };
     const parts: Record<string, unknown>[] = [];
     if (message.content.length > 0) parts.push({ type: 'input_text', text: message.content });
-    for (const attachment of request.attachments) parts.push(attachmentPart(attachment));
+    request.attachments.forEach((attachment, i) => {
+      parts.push(attachmentPart(attachment, dataOf(attachment, i)));
+    });
     return { type: 'message', role: 'user', content: parts };
   });
   return { model: request.model, input, stream: request.stream };
 }
 
+const SLICE = 256 * 1024;
+
+function* pieces(parts: readonly string[]): Generator<string> {
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i]!;
+    // Odd parts are base64 (ASCII), safe to cut anywhere; JSON parts may hold surrogate pairs, so go whole.
+    if (i % 2 === 0 || part.length <= SLICE) yield part;
+    else for (let at = 0; at < part.length; at += SLICE) yield part.slice(at, at + SLICE);
+  }
+}
+
+/**
+ * A multi-megabyte image would otherwise exist three more times (in the JSON string, its Buffer, the socket
+ * write); instead the body is the JSON around the payloads plus the payloads themselves, with a Content-Length.
+ */
+function responsesBody(request: GatewayChatRequest): { body: Iterable<string>; length: number } {
+  const json = JSON.stringify(buildResponsesBody(request, (_attachment, i) => dataMark(i)));
+  const parts: string[] = [];
+  let from = 0;
+  request.attachments.forEach((attachment, i) => {
+    const mark = `${DATA_MARK_JSON}${i};`;
+    const at = json.indexOf(mark, from);
+    parts.push(json.slice(from, at), attachment.data);
+    from = at + mark.length;
+  });
+  parts.push(json.slice(from));
+  let length = 0;
+  for (let i = 0; i < parts.length; i++) length += i % 2 === 1 ? parts[i]!.length : Buffer.byteLength(parts[i]!);
+  return { body: { [Symbol.iterator]: () => pieces(parts) }, length };
+}
+
 export function buildUpstreamCall(request: GatewayChatRequest): UpstreamCall {
   const endpoint = chooseEndpoint(request);
-  const body = endpoint === '/v1/chat/completions' ? buildChatCompletionsBody(request) : buildResponsesBody(request);
   const headers: Record<string, string> = {
     'content-type': 'application/json',
     accept: request.stream ? 'text/event-stream' : 'application/json',
   };
   if (request.sessionKey) headers['x-openclaw-session-key'] = request.sessionKey;
-  return { endpoint, headers, body: JSON.stringify(body) };
+  if (endpoint === '/v1/chat/completions') {
+    return { endpoint, headers, body: JSON.stringify(buildChatCompletionsBody(request)) };
+  }
+  const { body, length } = responsesBody(request);
+  headers['content-length'] = String(length);
+  return { endpoint, headers, body };
+}
+
+/** The whole upstream body as text (tests and logs). */
+export function upstreamBodyText(call: UpstreamCall): string {
+  return typeof call.body === 'string' ? call.body : [...call.body].join('');
 }

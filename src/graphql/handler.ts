@@ -133,7 +133,9 @@ export async function registerGraphQL(app: FastifyInstance, options: GraphQLOpti
       reply.header(key, value);
     });
     reply.status(response.status);
-    return reply.send(response.body);
+    // Only event streams need to flow; a single result is cheaper sent as one string.
+    const streaming = response.headers.get('content-type')?.startsWith('text/event-stream');
+    return reply.send(streaming ? response.body : await response.text());
   };
   // GraphiQL's page (a GET for HTML) needs no key; every operation does, checked before the body is read.
   const onRequest = async (request: FastifyRequest) => {
