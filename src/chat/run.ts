@@ -104,7 +104,6 @@ export class Run {
     return true;
   }
 
-
   /** Index of the first event after `after`; INVALID_INPUT for an id this run never issued. */
   #position(after: string | undefined): number {
     if (after === undefined || after === '') return 0;
