@@ -8,6 +8,7 @@ import { registerGraphQL } from './graphql/handler.ts';
 import { type Authenticate, createAuthenticator } from './http/auth.ts';
 import { registerErrorHandling } from './http/errors.ts';
 import { registerHealth } from './http/health.ts';
+import { useLargeJsonBodies } from './http/json-body.ts';
 import { registerRestChat } from './rest/chat-route.ts';
 import { registerTrpc } from './trpc/plugin.ts';
 
@@ -79,7 +80,11 @@ export async function buildApp(config: Config, gateway?: AppGateway): Promise<Ap
     probe: (signal) => upstream.probe(signal),
     probeTimeoutMs: config.gateway.connectTimeoutMs,
   });
-  registerRestChat(server, { service, authenticate, heartbeatMs: config.heartbeatMs });
+  await server.register(async (rest) => {
+    // Only the REST shim keeps large base64 literals as bytes: GraphQL and tRPC read plain strings.
+    useLargeJsonBodies(rest, { bodyLimit: config.bodyLimitBytes });
+    registerRestChat(rest, { service, authenticate, heartbeatMs: config.heartbeatMs });
+  });
   await registerGraphQL(server, {
     service,
     authenticate,

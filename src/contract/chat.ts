@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Base64Blob } from './base64-blob.ts';
 import { ERROR_CODES } from './errors.ts';
 
 /**
@@ -20,8 +21,13 @@ export const ChatMessageInput = z.object({
 });
 export type ChatMessageInput = z.infer<typeof ChatMessageInput>;
 
-/** base64 payloads are checked for alphabet and decoded size later, without copying the string here. */
-const base64Data = z.string().min(1, 'data must be non-empty base64');
+/**
+ * base64 payloads are checked for alphabet and decoded size later, without copying them here. Large ones in
+ * REST bodies arrive as Base64Blob (the body's own bytes, see http/json-body.ts); clients always send strings.
+ */
+const base64Data = z.union([z.string().min(1, 'data must be non-empty base64'), z.instanceof(Base64Blob)], {
+  error: 'data must be a base64 string',
+});
 
 export const ImageAttachmentInput = z.object({
   type: z.literal('image'),
@@ -35,7 +41,7 @@ export const FileAttachmentInput = z.object({
   type: z.literal('file'),
   name: z.string().min(1).max(255),
   /** Optional only so that a legacy client sending `url` alone gets a precise error, not a schema error. */
-  data: z.string().optional(),
+  data: base64Data.optional(),
   mimeType: z.string().optional(),
   /** The legacy client sent a local `wxfile://` path here; the server cannot read it. */
   url: z.string().optional(),

@@ -1,3 +1,4 @@
+import { type Base64Data, base64Head, base64Tail } from '../contract/base64-blob.ts';
 import type { AttachmentInput } from '../contract/chat.ts';
 import { AppError } from '../contract/errors.ts';
 import {
@@ -10,8 +11,8 @@ import {
 } from '../contract/limits.ts';
 
 export type ValidatedAttachment =
-  | { kind: 'image'; mimeType: ImageMimeType; data: string; bytes: number }
-  | { kind: 'file'; mimeType: FileMimeType; data: string; bytes: number; filename: string };
+  | { kind: 'image'; mimeType: ImageMimeType; data: Base64Data; bytes: number }
+  | { kind: 'file'; mimeType: FileMimeType; data: Base64Data; bytes: number; filename: string };
 
 const NOT_BASE64 = /[^A-Za-z0-9+/=]/;
 const DATA_URL_PREFIX = /^data:([^;,]+)?(;[^,]*)?;base64,/;
@@ -24,13 +25,26 @@ function invalid(message: string): AppError {
 }
 
 /** Decoded size of canonical base64, without decoding it. */
-export function decodedLength(base64: string): number {
-  const padding = base64.endsWith('==') ? 2 : base64.endsWith('=') ? 1 : 0;
+export function decodedLength(base64: Base64Data): number {
+  const end = base64Tail(base64, 2);
+  const padding = end === '==' ? 2 : end.endsWith('=') ? 1 : 0;
   return (base64.length / 4) * 3 - padding;
 }
 
 /** Accepts plain base64 or a `data:<mime>;base64,` URL (what many pickers produce); returns the bare payload. */
-function normalizeBase64(raw: string, label: string): { data: string; declaredMime: string | undefined } {
+function normalizeBase64(raw: Base64Data, label: string): { data: Base64Data; declaredMime: string | undefined } {
+  const invalid = () =>
+    new AppError(
+      'INVALID_INPUT',
+      `${label}: data is not valid base64. Send the file's bytes base64-encoded (standard alphabet, padded).`,
+    );
+  if (typeof raw !== 'string') {
+    // The body parser only keeps pure-alphabet literals as blobs: length and padding are all that is left.
+    const pad = raw.firstPad;
+    const padded = pad === -1 || pad === raw.length - 1 || (pad === raw.length - 2 && raw.tail(2) === '==');
+    if (raw.length % 4 !== 0 || !padded) throw invalid();
+    return { data: raw, declaredMime: undefined };
+  }
   let data = raw;
   let declaredMime: string | undefined;
   const prefix = DATA_URL_PREFIX.exec(raw.length > 256 ? raw.slice(0, 256) : raw);
@@ -42,16 +56,12 @@ function normalizeBase64(raw: string, label: string): { data: string; declaredMi
   const padding = data.indexOf('=');
   const padded = padding === -1 || (padding >= data.length - 2 && (padding === data.length - 1 || data.endsWith('==')));
   // A search for one bad character is several times faster than an anchored full-match on megabytes.
-  if (data.length === 0 || data.length % 4 !== 0 || !padded || NOT_BASE64.test(data)) {
-    throw invalid(
-      `${label}: data is not valid base64. Send the file's bytes base64-encoded (standard alphabet, padded).`,
-    );
-  }
+  if (data.length === 0 || data.length % 4 !== 0 || !padded || NOT_BASE64.test(data)) throw invalid();
   return { data, declaredMime };
 }
 
-function head(data: string, bytes = 16): Buffer {
-  return Buffer.from(data.slice(0, Math.ceil(bytes / 3) * 4), 'base64');
+function head(data: Base64Data, bytes = 16): Buffer {
+  return Buffer.from(base64Head(data, Math.ceil(bytes / 3) * 4), 'base64');
 }
 
 const ascii = (buf: Buffer, start: number, end: number) => buf.toString('latin1', start, end);

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { Base64Data } from '../contract/base64-blob.ts';
 import type { ChatMessageInput } from '../contract/chat.ts';
 import type { ValidatedAttachment } from './attachments.ts';
 
@@ -20,7 +21,7 @@ export interface UpstreamCall {
   endpoint: GatewayEndpoint;
   headers: Record<string, string>;
   /** JSON text; with attachments, its pieces (the base64 payloads are passed through, never copied into one string). */
-  body: string | Iterable<string>;
+  body: string | Iterable<string | Buffer>;
 }
 
 /** Text-only turns go to chat completions; anything with attachments needs OpenResponses. */
@@ -59,7 +60,7 @@ const dataMark = (index: number) => `${DATA_MARK}${index};`;
  */
 export function buildResponsesBody(
   request: GatewayChatRequest,
-  dataOf: (attachment: ValidatedAttachment, index: number) => string = (attachment) => attachment.data,
+  dataOf: (attachment: ValidatedAttachment, index: number) => string = (attachment) => String(attachment.data),
 ): Record<string, unknown> {
   const lastUser = request.messages.findLastIndex((m) => m.role === 'user');
   const input = request.messages.map((message, index) => {
@@ -76,11 +77,12 @@ export function buildResponsesBody(
 
 const SLICE = 256 * 1024;
 
-function* pieces(parts: readonly string[]): Generator<string> {
+function* pieces(parts: readonly Base64Data[]): Generator<string | Buffer> {
   for (let i = 0; i < parts.length; i++) {
     const part = parts[i]!;
     // Odd parts are base64 (ASCII), safe to cut anywhere; JSON parts may hold surrogate pairs, so go whole.
-    if (i % 2 === 0 || part.length <= SLICE) yield part;
+    if (typeof part !== 'string') yield* part.chunks;
+    else if (i % 2 === 0 || part.length <= SLICE) yield part;
     else for (let at = 0; at < part.length; at += SLICE) yield part.slice(at, at + SLICE);
   }
 }
@@ -89,9 +91,9 @@ function* pieces(parts: readonly string[]): Generator<string> {
  * A multi-megabyte image would otherwise exist three more times (in the JSON string, its Buffer, the socket
  * write); instead the body is the JSON around the payloads plus the payloads themselves, with a Content-Length.
  */
-function responsesBody(request: GatewayChatRequest): { body: Iterable<string>; length: number } {
+function responsesBody(request: GatewayChatRequest): { body: Iterable<string | Buffer>; length: number } {
   const json = JSON.stringify(buildResponsesBody(request, (_attachment, i) => dataMark(i)));
-  const parts: string[] = [];
+  const parts: Base64Data[] = [];
   let from = 0;
   request.attachments.forEach((attachment, i) => {
     const mark = `${DATA_MARK_JSON}${i};`;
@@ -101,7 +103,10 @@ function responsesBody(request: GatewayChatRequest): { body: Iterable<string>; l
   });
   parts.push(json.slice(from));
   let length = 0;
-  for (let i = 0; i < parts.length; i++) length += i % 2 === 1 ? parts[i]!.length : Buffer.byteLength(parts[i]!);
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i]!;
+    length += typeof part !== 'string' || i % 2 === 1 ? part.length : Buffer.byteLength(part);
+  }
   return { body: { [Symbol.iterator]: () => pieces(parts) }, length };
 }
 
@@ -122,5 +127,5 @@ export function buildUpstreamCall(request: GatewayChatRequest): UpstreamCall {
 
 /** The whole upstream body as text (tests and logs). */
 export function upstreamBodyText(call: UpstreamCall): string {
-  return typeof call.body === 'string' ? call.body : [...call.body].join('');
+  return typeof call.body === 'string' ? call.body : [...call.body].map(String).join('');
 }

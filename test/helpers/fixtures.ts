@@ -1,42 +1,15 @@
 import { vi } from 'vitest';
 import type { FakeGateway, RecordedRequest } from '../fake-gateway/fake-gateway.ts';
 
-/** A real 1×1 PNG. */
-export const TINY_PNG_BASE64 =
-  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
-
-/** A minimal but well-formed one-page PDF (correct xref offsets), base64. */
-export const TINY_PDF_BASE64 = buildTinyPdf().toString('base64');
-
-export const TEXT_FILE_CONTENT = 'hello from a text file\nsecond line\n';
-export const TEXT_FILE_BASE64 = Buffer.from(TEXT_FILE_CONTENT, 'utf8').toString('base64');
-
-/** PNG signature followed by zeros: sniffs as PNG, `bytes` decoded bytes long (for size limits). */
-export function pngOfSize(bytes: number): string {
-  const buffer = Buffer.alloc(bytes);
-  Buffer.from(TINY_PNG_BASE64, 'base64').copy(buffer);
-  return buffer.toString('base64');
-}
-
-function buildTinyPdf(): Buffer {
-  const objects = [
-    '<< /Type /Catalog /Pages 2 0 R >>',
-    '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
-    '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 72 72] /Contents 4 0 R >>',
-    '<< /Length 0 >>\nstream\n\nendstream',
-  ];
-  let body = '%PDF-1.4\n';
-  const offsets: number[] = [];
-  objects.forEach((object, index) => {
-    offsets.push(Buffer.byteLength(body));
-    body += `${index + 1} 0 obj\n${object}\nendobj\n`;
-  });
-  const xref = Buffer.byteLength(body);
-  body += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n`;
-  for (const offset of offsets) body += `${String(offset).padStart(10, '0')} 00000 n \n`;
-  body += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
-  return Buffer.from(body, 'latin1');
-}
+export {
+  makePdf,
+  makePng,
+  pngOfSize,
+  TEXT_FILE_BASE64,
+  TEXT_FILE_CONTENT,
+  TINY_PDF_BASE64,
+  TINY_PNG_BASE64,
+} from './media.ts';
 
 let counter = 0;
 /** A marker unique to one test, put in the user text so the upstream request can be found by content. */

@@ -52,3 +52,19 @@ export function makePdf(text: string): Buffer {
 export const PDF_TEXT =
   'Invoice 2026-117 for the OpenClaw mini-program backend. This PDF exists to check that the gateway extracts text ' +
   'from documents sent as base64 input_file parts. It needs more than two hundred characters of text to stay text.';
+
+/** A real 1×1 PNG, base64. */
+export const TINY_PNG_BASE64 = makePng(1, 1).toString('base64');
+
+/** A minimal well-formed one-page PDF, base64. */
+export const TINY_PDF_BASE64 = makePdf('Hello').toString('base64');
+
+export const TEXT_FILE_CONTENT = 'hello from a text file\nsecond line\n';
+export const TEXT_FILE_BASE64 = Buffer.from(TEXT_FILE_CONTENT, 'utf8').toString('base64');
+
+/** PNG signature followed by zeros: sniffs as PNG, `bytes` decoded bytes long (for size limits). */
+export function pngOfSize(bytes: number): string {
+  const buffer = Buffer.alloc(bytes);
+  makePng(1, 1).copy(buffer);
+  return buffer.toString('base64');
+}

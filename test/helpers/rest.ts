@@ -5,25 +5,11 @@ import type { TestServer } from './server.ts';
 // biome-ignore lint/suspicious/noExplicitAny: parsed JSON in assertions
 export type Json = any;
 
-/** A real 1×1 PNG. */
-export const PNG_BASE64 =
-  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==';
-
-/** A tiny but well-formed one-page PDF. */
-export const PDF_TEXT = [
-  '%PDF-1.4',
-  '1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj',
-  '2 0 obj << /Type /Pages /Kids [3 0 R] /Count 1 >> endobj',
-  '3 0 obj << /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] /Contents 4 0 R >> endobj',
-  '4 0 obj << /Length 35 >> stream',
-  'BT /F1 12 Tf 20 100 Td (Hello) Tj ET',
-  'endstream endobj',
-  'trailer << /Root 1 0 R >>',
-  '%%EOF',
-  '',
-].join('\n');
-export const PDF_BASE64 = Buffer.from(PDF_TEXT, 'latin1').toString('base64');
-export const TXT_BASE64 = Buffer.from('hello from a text file\n', 'utf8').toString('base64');
+export {
+  TEXT_FILE_BASE64 as TXT_BASE64,
+  TINY_PDF_BASE64 as PDF_BASE64,
+  TINY_PNG_BASE64 as PNG_BASE64,
+} from './media.ts';
 
 export interface ChatRequestOptions {
   /** Sent as X-Api-Key unless `bearer` is set; null sends no key. Default: the server's first key. */
