@@ -13,27 +13,74 @@ export const SSE_HEADERS = {
   connection: 'keep-alive',
 } as const;
 
+interface Ticker {
+  timer: NodeJS.Timeout;
+  writers: Set<SseWriter>;
+}
+
 /**
  * A hijacked reply that writes SSE frames: a comment at once (so proxies and clients see bytes before
  * the agent answers) and a heartbeat comment whenever nothing was written for `heartbeatMs`.
+ *
+ * Heartbeats come from one shared interval per `heartbeatMs` value (ticking every `heartbeatMs / 2`)
+ * for all open writers, not a timer per stream: a silent stream gets its ping between `heartbeatMs`
+ * and 1.5x `heartbeatMs` after its last write, and an open stream costs one Set entry.
  */
 export class SseWriter {
+  static readonly #tickers = new Map<number, Ticker>();
+
   readonly #reply: FastifyReply;
-  readonly #timer: NodeJS.Timeout;
+  readonly #heartbeatMs: number;
   #lastWrite = Date.now();
   #closed = false;
 
   constructor(reply: FastifyReply, options: SseWriterOptions) {
     this.#reply = reply;
+    this.#heartbeatMs = options.heartbeatMs;
     reply.hijack();
     const raw = reply.raw;
     raw.writeHead(200, { ...SSE_HEADERS, 'x-request-id': reply.request.id, ...options.headers });
     raw.write(': connected\n\n');
-    this.#timer = setInterval(() => {
-      if (Date.now() - this.#lastWrite >= options.heartbeatMs - 5) this.#write(': ping\n\n');
-    }, options.heartbeatMs);
-    this.#timer.unref();
+    SseWriter.#join(this);
     raw.once('close', () => this.#stop());
+  }
+
+  static #join(writer: SseWriter): void {
+    const period = writer.#heartbeatMs;
+    let ticker = SseWriter.#tickers.get(period);
+    if (!ticker) {
+      const writers = new Set<SseWriter>();
+      const timer = setInterval(() => SseWriter.#tick(writers), Math.max(1, Math.floor(period / 2)));
+      timer.unref();
+      ticker = { timer, writers };
+      SseWriter.#tickers.set(period, ticker);
+    }
+    ticker.writers.add(writer);
+  }
+
+  static #leave(writer: SseWriter): void {
+    const period = writer.#heartbeatMs;
+    const ticker = SseWriter.#tickers.get(period);
+    if (!ticker?.writers.delete(writer) || ticker.writers.size > 0) return;
+    clearInterval(ticker.timer);
+    SseWriter.#tickers.delete(period);
+  }
+
+  static #tick(writers: Set<SseWriter>): void {
+    const now = Date.now();
+    for (const writer of writers) {
+      if (writer.closed) {
+        // Destroyed without a 'close' we saw (e.g. before the writer existed): stop tracking it.
+        writer.#stop();
+        continue;
+      }
+      if (now - writer.#lastWrite < writer.#heartbeatMs - 5) continue;
+      try {
+        writer.#write(': ping\n\n');
+      } catch {
+        // A broken socket must not stop the other streams' heartbeats; its 'close' removes it.
+      }
+    }
   }
 
   get closed(): boolean {
@@ -57,7 +104,8 @@ export class SseWriter {
   }
 
   #stop(): void {
+    if (this.#closed) return;
     this.#closed = true;
-    clearInterval(this.#timer);
+    SseWriter.#leave(this);
   }
 }
