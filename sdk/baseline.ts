@@ -1,10 +1,8 @@
 import { parse } from 'acorn';
 import { simple } from 'acorn-walk';
 
-/** Identifiers a mini-program logic layer lacks, or that its review rejects (dynamic code). */
-const FORBIDDEN_GLOBALS = [
-  'eval',
-  'Function',
+/** APIs a mini-program logic layer lacks on real phones (the developer tools have some of them). */
+export const MINIPROGRAM_ABSENT_GLOBALS = [
   'require',
   'process',
   'Buffer',
@@ -18,8 +16,10 @@ const FORBIDDEN_GLOBALS = [
   'Headers',
   'URL',
   'URLSearchParams',
-  'globalThis',
 ];
+
+/** Identifiers the bundle must not use: absent on phones, or rejected by review (dynamic code). */
+const FORBIDDEN_GLOBALS = ['eval', 'Function', 'globalThis', ...MINIPROGRAM_ABSENT_GLOBALS];
 
 /**
  * Problems that would break the bundle on the oldest supported phones (iOS 11 / Chrome 66): acorn at ES2017 rejects

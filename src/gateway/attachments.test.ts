@@ -1,6 +1,6 @@
-import { crc32, deflateSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { makePng } from '../../test/helpers/media.ts';
 import type { AttachmentInput } from '../contract/chat.ts';
 import { AppError } from '../contract/errors.ts';
 import {
@@ -14,31 +14,6 @@ import { decodedLength, sniffImage, validateAttachments } from './attachments.ts
 
 // ---- real tiny files -------------------------------------------------------------------------
 
-function pngChunk(type: string, data: Buffer): Buffer {
-  const length = Buffer.alloc(4);
-  length.writeUInt32BE(data.length);
-  const typeAndData = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(typeAndData));
-  return Buffer.concat([length, typeAndData, crc]);
-}
-
-/** A valid 1×1 red RGB PNG. */
-function tinyPng(): Buffer {
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(1, 0);
-  ihdr.writeUInt32BE(1, 4);
-  ihdr[8] = 8; // bit depth
-  ihdr[9] = 2; // colour type RGB
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    pngChunk('IHDR', ihdr),
-    pngChunk('IDAT', deflateSync(Buffer.from([0, 255, 0, 0]))),
-    pngChunk('IEND', Buffer.alloc(0)),
-  ]);
-}
-
-/** A 1×1 transparent GIF89a. */
 const GIF = Buffer.from(
   '47494638396101000100800000000000ffffff21f90401000000002c00000000010001000002024401003b',
   'hex',
@@ -58,7 +33,7 @@ const PDF = Buffer.from(
 /** HEIC: ISO BMFF `ftyp` box with the `heic` brand. */
 const HEIC = Buffer.concat([Buffer.from([0, 0, 0, 0x18]), Buffer.from('ftypheic\0\0\0\0mif1heic', 'latin1')]);
 
-const PNG = tinyPng();
+const PNG = makePng(1, 1);
 const b64 = (buf: Buffer) => buf.toString('base64');
 
 const image = (data: Buffer | string, mimeType: string, name?: string): AttachmentInput => ({

@@ -1,27 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { createContext, runInContext } from 'node:vm';
+import { MINIPROGRAM_ABSENT_GLOBALS } from '../../sdk/baseline.ts';
 import type * as Sdk from '../../sdk/src/index.ts';
 import type { WxLike } from '../../sdk/src/wx-types.ts';
 
-/** Globals a mini-program logic layer lacks; the bundle must not need any of them. */
-export const ABSENT_GLOBALS = [
-  'fetch',
-  'XMLHttpRequest',
-  'EventSource',
-  'TextDecoder',
-  'TextEncoder',
-  'AbortController',
-  'ReadableStream',
-  'Headers',
-  'URL',
-  'URLSearchParams',
-  'Buffer',
-  'require',
-  'process',
-  'global',
-  'queueMicrotask',
-  'structuredClone',
-];
+/** Globals a mini-program logic layer lacks (plus Node's own); the bundle must not need any of them. */
+export const ABSENT_GLOBALS = [...MINIPROGRAM_ABSENT_GLOBALS, 'global', 'queueMicrotask', 'structuredClone'];
 
 export interface MiniprogramRuntime {
   sdk: typeof Sdk;
