@@ -2,6 +2,7 @@ import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import websocket from '@fastify/websocket';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { makeHandler } from 'graphql-ws/use/@fastify/websocket';
 import { createYoga, type Plugin } from 'graphql-yoga';
@@ -22,6 +23,18 @@ export interface GraphQLOptions {
   introspection: boolean;
   path?: string;
 }
+
+const GRAPHIQL_EXAMPLE = /* GraphQL */ `# Set your API key in the Headers tab below, then run this subscription.
+subscription Chat {
+  chatStream(input: { messages: [{ role: user, content: "你好, OpenClaw!" }] }) {
+    __typename
+    ... on ChatStarted { runId eventId }
+    ... on ChatDelta { eventId text }
+    ... on ChatCompleted { result { message { content } usage { totalTokens } attachments { __typename } } }
+    ... on ChatFailed { code message }
+  }
+}
+`;
 
 interface ServerContext {
   req: FastifyRequest;
@@ -45,7 +58,16 @@ export async function registerGraphQL(app: FastifyInstance, options: GraphQLOpti
   const yoga = createYoga<ServerContext, GraphQLContext>({
     schema,
     graphqlEndpoint: path,
-    graphiql: options.graphiql ? { title: 'OpenClaw mini-program backend', subscriptionsProtocol: 'SSE' } : false,
+    graphiql: options.graphiql
+      ? {
+          title: 'OpenClaw mini-program backend',
+          subscriptionsProtocol: 'SSE',
+          headers: JSON.stringify({ 'x-api-key': '<your API key>' }, null, 2),
+          defaultQuery: GRAPHIQL_EXAMPLE,
+        }
+      : false,
+    // Served from the package, not a CDN: the page must work where unpkg is unreachable (e.g. mainland China).
+    renderGraphiQL,
     landingPage: false,
     logging: app.log,
     maskedErrors: { maskError },

@@ -266,11 +266,14 @@ describe('GraphQL over HTTP: graphql-armor limits', () => {
 const INTROSPECTION = '{ __schema { queryType { name } types { name } } }';
 
 describe('GraphiQL and introspection in development config', () => {
-  it('GET /graphql for HTML serves GraphiQL without an API key', async () => {
+  it('GET /graphql for HTML serves GraphiQL without an API key, self-contained (no CDN)', async () => {
     const response = await fetch(`${server.baseUrl}/graphql`, { headers: { accept: 'text/html' } });
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/text\/html/);
-    expect(await response.text()).toMatch(/graphiql/i);
+    const html = await response.text();
+    expect(html).toMatch(/graphiql/i);
+    expect(html).not.toMatch(/<script[^>]+src="https?:/);
+    expect(html).toContain('x-api-key');
   });
 
   it('answers an introspection query', async () => {
