@@ -2,7 +2,6 @@ import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import websocket from '@fastify/websocket';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
-import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { makeHandler } from 'graphql-ws/use/@fastify/websocket';
 import { createYoga, type Plugin } from 'graphql-yoga';
@@ -67,7 +66,9 @@ export async function registerGraphQL(app: FastifyInstance, options: GraphQLOpti
         }
       : false,
     // Served from the package, not a CDN: the page must work where unpkg is unreachable (e.g. mainland China).
-    renderGraphiQL,
+    // Loaded on first use: the inlined page costs ~40 MB of RSS that a production server should not carry.
+    renderGraphiQL: async (graphiqlOptions) =>
+      (await import('@graphql-yoga/render-graphiql')).renderGraphiQL(graphiqlOptions),
     landingPage: false,
     logging: app.log,
     maskedErrors: { maskError },
