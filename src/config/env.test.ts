@@ -1,8 +1,8 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from './env.ts';
+import { ConfigError, EnvSchema, loadConfig } from './env.ts';
 
 const KEY1 = 'k1-0123456789abcdef';
 const KEY2 = 'k2-0123456789abcdef';
@@ -147,5 +147,14 @@ describe('loadConfig', () => {
 
   it('does not read process.env when a source is given', () => {
     expect(configError({ PORT: '1' }).message).toContain('API_KEYS');
+  });
+});
+
+describe('README', () => {
+  it('documents every environment variable with its default', () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const firstCells = [...readme.matchAll(/^\| (`[A-Z_]+`[^|]*)\|/gm)].map((m) => m[1]!);
+    const documented = new Set(firstCells.flatMap((cell) => [...cell.matchAll(/`([A-Z_]+)`/g)].map((m) => m[1])));
+    for (const key of Object.keys(EnvSchema.shape)) expect(documented, key).toContain(key);
   });
 });
