@@ -131,7 +131,9 @@ export class GatewayClient {
       if (signal.aborted) throw signal.reason;
       if (!finished) yield { type: 'failed', error: mapStreamError(error) };
     } finally {
-      if (!response.body.destroyed) response.body.destroy();
+      // After the final event only `[DONE]` is left: read it so the keep-alive socket goes back to the pool.
+      if (finished && !signal.aborted) await response.body.dump({ limit: 64 * 1024 }).catch(() => {});
+      else if (!response.body.destroyed) response.body.destroy();
     }
   }
 
