@@ -70,7 +70,7 @@ export async function buildApp(config: Config, gateway?: AppGateway): Promise<Ap
       reply.raw.setHeader('cache-control', 'no-cache, no-transform');
     }
   });
-  server.addHook('preClose', async () => runs.cancelAll());
+  server.addHook('preClose', async () => runs.close());
   server.addHook('onClose', async () => {
     if (!gateway) await upstream.close();
   });

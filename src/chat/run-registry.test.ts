@@ -20,7 +20,7 @@ function registry(options: Partial<RunRegistryOptions> = {}): RunRegistry {
   return r;
 }
 afterEach(() => {
-  for (const r of registries.splice(0)) r.cancelAll();
+  for (const r of registries.splice(0)) r.close();
 });
 
 function result(run: Run): ChatResult {
@@ -158,12 +158,13 @@ describe('RunRegistry', () => {
     expect(runs.size).toBe(2);
   });
 
-  it('cancelAll cancels whatever is running', async () => {
+  it('close stops whatever is running with a retryable UPSTREAM_UNAVAILABLE, not CANCELLED', async () => {
     const runs = registry();
     const run = started(alice.id);
     runs.add(run);
-    runs.cancelAll();
+    runs.close();
     expect(run.status).toBe('failed');
     expect(run.signal.aborted).toBe(true);
+    await expect(run.result).rejects.toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', status: 503 });
   });
 });

@@ -76,9 +76,11 @@ export class RunRegistry {
     return this.#runs.size;
   }
 
-  /** Shutdown: cancel whatever is still running. */
-  cancelAll(): void {
-    for (const run of this.#runs.values()) run.cancel();
+  /** Shutdown: stop whatever is still running, telling its listeners why (not a user's cancel). */
+  close(
+    reason = new AppError('UPSTREAM_UNAVAILABLE', 'The server is restarting; send the message again in a moment.'),
+  ): void {
+    for (const run of this.#runs.values()) run.abort(reason);
     clearInterval(this.#sweeper);
   }
 }

@@ -54,7 +54,7 @@ function setup() {
   return { gateway, runs, service, errors };
 }
 afterEach(() => {
-  for (const r of registries.splice(0)) r.cancelAll();
+  for (const r of registries.splice(0)) r.close();
 });
 
 async function events(iterable: AsyncIterable<ChatEvent>): Promise<ChatEvent[]> {
