@@ -157,7 +157,9 @@ export function useLargeJsonBodies(app: FastifyInstance, options: LargeJsonOptio
     };
     const onEnd = (error?: Error) => {
       cleanup();
-      if (error) return done(error, undefined);
+      // A client that hangs up mid-upload is its own problem, not a server error.
+      if (error)
+        return done(new AppError('INVALID_INPUT', 'The request body was cut off.', { cause: error }), undefined);
       if (!Number.isNaN(declared) && declared !== received) {
         return done(new AppError('INVALID_INPUT', 'The Content-Length does not match the body.'), undefined);
       }
