@@ -349,12 +349,12 @@ describe('ChatService streaming runs', () => {
     await expect(sent).rejects.toMatchObject({ code: 'CANCELLED' });
   });
 
-  it('events() and getRun() are scoped to the principal', async () => {
+  it('events() and cancel() are scoped to the principal', async () => {
     const { service } = setup();
     const run = service.start(alice, { messages: [{ role: 'user', content: 'hi' }] }, { stream: false });
     await run.result;
-    expect(service.getRun(alice, run.id)).toBe(run);
-    expect(thrown(() => service.getRun({ id: 'key_bob' }, run.id)).code).toBe('NOT_FOUND');
+    expect(service.cancel(alice, run.id)).toBe(false);
+    expect(thrown(() => service.cancel({ id: 'key_bob' }, run.id)).code).toBe('NOT_FOUND');
     expect(thrown(() => service.events({ id: 'key_bob' }, run.id)).code).toBe('NOT_FOUND');
     expect((await events(service.events(alice, run.id, '1'))).map((e) => e.type)).toEqual(['completed']);
   });

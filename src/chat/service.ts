@@ -100,10 +100,6 @@ export class ChatService {
     return run.subscribe(after, signal);
   }
 
-  getRun(principal: Principal, runId: string): Run {
-    return this.#options.runs.get(principal, runId);
-  }
-
   /** True when a running run was stopped (its upstream request aborted); false when it had already ended. */
   cancel(principal: Principal, runId: string): boolean {
     return this.#options.runs.get(principal, runId).cancel();
@@ -116,9 +112,9 @@ export class ChatService {
       if (run.abort(error)) this.#options.onError?.(error, run);
     }, this.#options.runTimeoutMs);
     try {
-      const turn = () => this.#turnWithRaceRetry(run, request, run.signal);
+      const turn = () => this.#turnWithRaceRetry(run, request);
       const completion = request.sessionKey ? await this.#sessions.run(request.sessionKey, turn) : await turn();
-      if (completion) this.#complete(run, completion);
+      this.#complete(run, completion);
     } catch (error) {
       if (run.aborted) return;
       const mapped = toAppError(error);
@@ -130,23 +126,20 @@ export class ChatService {
   }
 
   /** The gateway loses a race between two first turns of a new session with a 500: retry that once. */
-  async #turnWithRaceRetry(
-    run: Run,
-    request: GatewayChatRequest,
-    signal: AbortSignal,
-  ): Promise<Completion | undefined> {
+  async #turnWithRaceRetry(run: Run, request: GatewayChatRequest): Promise<Completion> {
     try {
-      return await this.#turn(run, request, signal);
+      return await this.#turn(run, request);
     } catch (error) {
       const race = request.sessionKey && error instanceof UpstreamHttpError && error.upstreamStatus === 500;
       if (!race || run.lastEventId !== '1') throw error;
       await new Promise((resolve) => setTimeout(resolve, FIRST_TURN_RACE_RETRY_MS));
-      signal.throwIfAborted();
-      return this.#turn(run, request, signal);
+      return this.#turn(run, request);
     }
   }
 
-  async #turn(run: Run, request: GatewayChatRequest, signal: AbortSignal): Promise<Completion | undefined> {
+  /** One upstream attempt; aborts with the run (cancel, deadline, shutdown). */
+  async #turn(run: Run, request: GatewayChatRequest): Promise<Completion> {
+    const signal = run.signal;
     signal.throwIfAborted();
     if (!request.stream) return this.#options.gateway.complete(request, signal);
     for await (const event of this.#options.gateway.stream(request, signal)) {
