@@ -16,6 +16,8 @@ import type { WxLike } from './wx-types.ts';
 
 declare const wx: WxLike | undefined;
 
+const CANCEL_WAIT_FOR_RUN_ID_MS = 5000;
+
 export type SendChatInput = SendChatMutationVariables['input'];
 export type ChatResult = SendChatMutation['sendChat'];
 export type ChatEvent = ChatStreamSubscription['chatStream'];
@@ -40,7 +42,7 @@ export interface ChatStream extends AsyncIterable<ChatEvent> {
   /** The run's id once `ChatStarted` arrived. */
   readonly runId: string | undefined;
   /**
-   * Stops the stream and, when the run id is known, cancels the run on the server.
+   * Stops the stream and cancels the run on the server (waiting up to 5 s for its id if it just started).
    * Resolves to whether the server confirmed the cancellation; never rejects.
    */
   cancel(): Promise<boolean>;
@@ -100,10 +102,13 @@ export function createChatClient(options: ChatClientOptions) {
         get runId() {
           return subscription.runId;
         },
+        // Cancelling right after starting (a user tapping stop) must still stop the run on the server, so
+        // wait briefly for ChatStarted, the first event, to learn its id.
         cancel() {
-          const runId = subscription.runId;
-          subscription.close();
-          return runId === undefined ? Promise.resolve(false) : cancelRun(runId);
+          return subscription.runIdWithin(CANCEL_WAIT_FOR_RUN_ID_MS).then((runId) => {
+            subscription.close();
+            return runId === undefined ? false : cancelRun(runId);
+          });
         },
       };
     },

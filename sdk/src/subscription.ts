@@ -10,6 +10,8 @@ export interface Subscription<R> extends AsyncIterableIterator<R> {
   readonly runId: string | undefined;
   /** Stops the stream: the request is aborted and iteration ends without an error. */
   close(): void;
+  /** The run id as soon as it is known; undefined if the stream ends first or `timeoutMs` passes. */
+  runIdWithin(timeoutMs: number): Promise<string | undefined>;
   /** Called by `for await` on `break`: aborts the request. */
   return(): Promise<IteratorResult<R>>;
 }
@@ -56,6 +58,12 @@ export function subscribe<R>(
   let receivedAny = false;
   let authRetried = false;
   let failedResumes = 0;
+  let runIdWaiters: Array<() => void> = [];
+  const settleRunIdWaiters = () => {
+    const waiters = runIdWaiters;
+    runIdWaiters = [];
+    for (const wake of waiters) wake();
+  };
 
   const stop = () => {
     connection?.close();
@@ -67,6 +75,7 @@ export function subscribe<R>(
   const finish = (error?: SdkError) => {
     stop();
     channel.close(error);
+    settleRunIdWaiters();
   };
 
   const resume = (cause: SdkError) => {
@@ -133,6 +142,7 @@ export function subscribe<R>(
       runId = chatEvent.runId;
       lastEventId = chatEvent.eventId;
       failedResumes = 0;
+      settleRunIdWaiters();
     }
     receivedAny = true;
     channel.push((field === rootField ? data : { [rootField]: value }) as R);
@@ -182,5 +192,15 @@ export function subscribe<R>(
       return runId;
     },
     close: () => finish(),
+    runIdWithin(timeoutMs: number) {
+      if (runId !== undefined || channel.isClosed) return Promise.resolve(runId);
+      return new Promise<string | undefined>((resolve) => {
+        const timer = setTimeout(() => resolve(runId), timeoutMs);
+        runIdWaiters.push(() => {
+          clearTimeout(timer);
+          resolve(runId);
+        });
+      });
+    },
   };
 }

@@ -131,6 +131,16 @@ describe('mini-program SDK against the real server', () => {
     expect(cancelCall).toBeDefined();
   });
 
+  it('cancels a stream right after starting it, before any event arrived', async () => {
+    const { client, simulator } = setup({ seed: 10 });
+    const stream: ChatStream = client.chatStream(ask('FAKE_HANG'));
+    expect(stream.runId).toBeUndefined();
+    expect(await stream.cancel()).toBe(true);
+    const operations = simulator.requests.map((r) => (r.body as { operationName?: string }).operationName);
+    expect(operations).toEqual(['ChatStream', 'CancelChat']);
+    expect(simulator.requests[0]!.aborted).toBe(true);
+  });
+
   it('resumes a stream that went silent mid-way with nothing lost or repeated', async () => {
     const { client, simulator } = setup({ seed: 21 }, { idleTimeoutMs: 500 });
     simulator.dropNextStream(600);
