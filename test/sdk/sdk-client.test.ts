@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ChatEvent, ChatStream } from '../../sdk/src/index.ts';
 import { buildBundleForTests } from './bundle.ts';
 import { CHINESE_ANSWER, type FakeGraphQLServer, startFakeGraphQLServer } from './fake-graphql-server.ts';
+import { ask, collect, streamedText } from './streams.ts';
 import { loadMiniprogramBundle } from './vm-runtime.ts';
 import { createWxSimulator, type WxSimulator, type WxSimulatorOptions } from './wx-simulator.ts';
 
@@ -25,22 +26,6 @@ function setup(simulatorOptions: WxSimulatorOptions = {}, clientOptions: Record<
   const runtime = loadMiniprogramBundle(bundleFile, simulator.wx);
   const client = runtime.sdk.createChatClient({ baseUrl: server.baseUrl, apiKey: server.apiKey, ...clientOptions });
   return { simulator, runtime, client };
-}
-
-const ask = (content: string) => ({ messages: [{ role: 'user' as const, content }] });
-
-async function collect(stream: AsyncIterable<ChatEvent>): Promise<ChatEvent[]> {
-  const events: ChatEvent[] = [];
-  for await (const event of stream) events.push(event);
-  return events;
-}
-
-function expectWellFormedRun(events: ChatEvent[]): string {
-  expect(events[0]?.__typename).toBe('ChatStarted');
-  expect(events.at(-1)?.__typename).toBe('ChatCompleted');
-  const ids = events.map((event) => Number(event.eventId));
-  expect(ids).toEqual(ids.map((_, index) => index + 1)); // nothing lost, nothing repeated
-  return events.map((event) => (event.__typename === 'ChatDelta' ? event.text : '')).join('');
 }
 
 async function rejection(promise: Promise<unknown>): Promise<{ name: string; code: string; status?: number }> {
@@ -107,7 +92,7 @@ describe('mini-program bundle in a bare runtime', () => {
 
     calls.length = 0;
     const events = await collect(client.chatStream(ask('stream with token')));
-    expectWellFormedRun(events);
+    streamedText(events);
     expect(calls).toEqual([false, true]);
   });
 });
@@ -117,7 +102,7 @@ describe('chatStream over chunked wx.request', () => {
 
   it.each(seeds)('delivers Chinese text intact however the body is chunked (seed %i)', async (seed) => {
     const { client } = setup({ seed, noChunkProbability: 0.25, bodyInSuccessProbability: 0.3 });
-    const text = expectWellFormedRun(await collect(client.chatStream(ask('FAKE_CHINESE'))));
+    const text = streamedText(await collect(client.chatStream(ask('FAKE_CHINESE'))));
     expect(text).toBe(CHINESE_ANSWER);
   });
 
@@ -149,7 +134,7 @@ describe('chatStream over chunked wx.request', () => {
     async (bytes) => {
       const { client, simulator } = setup({ seed: bytes }, { idleTimeoutMs: 300 });
       simulator.dropNextStream(bytes);
-      const text = expectWellFormedRun(await collect(client.chatStream(ask('FAKE_CHINESE'))));
+      const text = streamedText(await collect(client.chatStream(ask('FAKE_CHINESE'))));
       expect(text).toBe(CHINESE_ANSWER);
       const resumed = simulator.requests.filter(
         (request) => (request.body as { operationName?: string }).operationName === 'ChatEvents',
@@ -196,6 +181,6 @@ describe('chatStream over chunked wx.request', () => {
     simulator.dropNextStream(120);
     const events: ChatEvent[] = [];
     for await (const result of client.ChatStream({ input: ask('FAKE_CHINESE') })) events.push(result.chatStream);
-    expect(expectWellFormedRun(events)).toBe(CHINESE_ANSWER);
+    expect(streamedText(events)).toBe(CHINESE_ANSWER);
   });
 });

@@ -1,7 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { ChatEvent, ChatStream } from '../../sdk/src/index.ts';
+import type { ChatStream } from '../../sdk/src/index.ts';
 import { startTestServer } from '../helpers/server.ts';
 import { buildBundleForTests } from './bundle.ts';
+import { ask, collect, streamedText } from './streams.ts';
 import { loadMiniprogramBundle } from './vm-runtime.ts';
 import { createWxSimulator, type WxSimulator, type WxSimulatorOptions } from './wx-simulator.ts';
 
@@ -29,26 +30,6 @@ function setup(simulatorOptions: WxSimulatorOptions = {}, clientOptions: Record<
   const { sdk } = loadMiniprogramBundle(bundleFile, simulator.wx);
   const client = sdk.createChatClient({ baseUrl: server.baseUrl, apiKey: server.apiKey, ...clientOptions });
   return { simulator, client };
-}
-
-const ask = (content: string) => ({ messages: [{ role: 'user' as const, content }] });
-
-async function collect(stream: AsyncIterable<ChatEvent>): Promise<ChatEvent[]> {
-  const events: ChatEvent[] = [];
-  for await (const event of stream) events.push(event);
-  return events;
-}
-
-/** Checks the run's shape and that the deltas add up to the final message: nothing lost, nothing repeated. */
-function streamedText(events: ChatEvent[]): string {
-  expect(events[0]?.__typename).toBe('ChatStarted');
-  const last = events.at(-1);
-  if (last?.__typename !== 'ChatCompleted') throw new Error(`run ended with ${JSON.stringify(last)}`);
-  const ids = events.map((event) => event.eventId);
-  expect(new Set(ids).size).toBe(ids.length);
-  const text = events.map((event) => (event.__typename === 'ChatDelta' ? event.text : '')).join('');
-  expect(text).toBe(last.result.message.content);
-  return text;
 }
 
 async function rejection(promise: Promise<unknown>): Promise<{ name: string; code: string; status?: number }> {
