@@ -52,43 +52,32 @@ export class Run {
 
   emit(body: EventBody): ChatEvent | undefined {
     if (this.status !== 'running') return undefined;
-    const event = { ...body, runId: this.id, eventId: String(this.#events.length + 1) } as ChatEvent;
-    this.#events.push(event);
-    this.bytes += body.type === 'delta' ? body.text.length * 2 + 64 : 256;
-    if (body.type === 'completed') {
-      this.bytes += body.result.message.content.length * 2;
-      this.#finish('completed');
-      this.#settle.resolve(body.result);
-    }
-    this.#wakeSubscribers();
-    return event;
+    if (body.type !== 'completed') return this.#append(body, body.type === 'delta' ? body.text.length * 2 + 64 : 256);
+    this.#end('completed');
+    this.#settle.resolve(body.result);
+    return this.#append(body, 256 + body.result.message.content.length * 2);
   }
 
   /** Ends the run with a failed event; awaiting callers get the original error (status, Retry-After kept). */
   fail(error: AppError): ChatEvent | undefined {
     if (this.status !== 'running') return undefined;
-    const event: ChatEvent = {
-      type: 'failed',
-      code: error.code,
-      message: error.message,
-      runId: this.id,
-      eventId: String(this.#events.length + 1),
-    };
-    this.#events.push(event);
-    this.bytes += 256;
-    this.#finish('failed');
+    this.#end('failed');
     this.#settle.reject(error);
-    this.#wakeSubscribers();
-    return event;
+    return this.#append({ type: 'failed', code: error.code, message: error.message }, 256);
   }
 
-  #wakeSubscribers(): void {
+  /** Numbers the event, keeps it for late subscribers and wakes the waiting ones. */
+  #append(body: EventBody | Omit<Extract<ChatEvent, { type: 'failed' }>, 'runId' | 'eventId'>, bytes: number) {
+    const event = { ...body, runId: this.id, eventId: String(this.#events.length + 1) } as ChatEvent;
+    this.#events.push(event);
+    this.bytes += bytes;
     const wake = this.#wake;
     this.#wake = [];
     for (const resolve of wake) resolve();
+    return event;
   }
 
-  #finish(status: RunStatus): void {
+  #end(status: RunStatus): void {
     this.status = status;
     this.finishedAt = Date.now();
   }

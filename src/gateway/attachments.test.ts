@@ -106,6 +106,14 @@ describe('validateAttachments: accepted inputs', () => {
     });
   });
 
+  it('strips whitespace that only appears after the first KiB (e.g. a trailing newline)', () => {
+    const long = Buffer.concat([PNG, Buffer.alloc(2000)]);
+    expect(validateAttachments([image(`${b64(long)}\n`, 'image/png')], DEFAULT_ATTACHMENT_LIMITS)[0]).toMatchObject({
+      data: b64(long),
+      bytes: long.length,
+    });
+  });
+
   it('strips line breaks (MIME-style wrapped base64)', () => {
     const wrapped = b64(PNG).replace(/.{20}/g, '$&\r\n');
     expect(validateAttachments([image(wrapped, 'image/png')], DEFAULT_ATTACHMENT_LIMITS)[0]).toMatchObject({
