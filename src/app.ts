@@ -31,8 +31,13 @@ class CompletionLogs extends LogController {
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
+export interface BuildOptions {
+  /** GraphQL's and tRPC's lean paths for single JSON calls; off only to compare them with the libraries' own. */
+  fastPaths?: boolean;
+}
+
 /** Builds the whole server (not listening): one chat service, every surface mounted on it. */
-export async function buildApp(config: Config, gateway?: AppGateway): Promise<App> {
+export async function buildApp(config: Config, gateway?: AppGateway, options: BuildOptions = {}): Promise<App> {
   const server = Fastify({
     logger: {
       level: config.logLevel,
@@ -91,8 +96,9 @@ export async function buildApp(config: Config, gateway?: AppGateway): Promise<Ap
     limits: config.limits,
     graphiql: config.graphiql,
     introspection: config.introspection,
+    fastPath: options.fastPaths,
   });
-  await registerTrpc(server, { service, authenticate });
+  await registerTrpc(server, { service, authenticate, fastPath: options.fastPaths });
 
   return { server, service, runs, authenticate };
 }

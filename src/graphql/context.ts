@@ -6,6 +6,6 @@ export interface GraphQLContext {
   principal: Principal;
   service: ChatService;
   limits: AttachmentLimits;
-  /** Aborts when the client goes away; subscriptions detach on it (the run itself goes on). */
+  /** Aborts when the client goes away: sendChat cancels its run; subscriptions only detach (the run goes on). */
   signal: AbortSignal | undefined;
 }

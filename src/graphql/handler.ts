@@ -1,10 +1,11 @@
+import { useEngine } from '@envelop/core';
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import websocket from '@fastify/websocket';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
-import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { execute, subscribe } from 'graphql';
 import { makeHandler } from 'graphql-ws/use/@fastify/websocket';
-import { createYoga, type Plugin } from 'graphql-yoga';
+import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { Principal } from '../chat/principal.ts';
 import type { ChatService } from '../chat/service.ts';
 import type { AttachmentLimits } from '../contract/limits.ts';
@@ -12,7 +13,9 @@ import type { Authenticate } from '../http/auth.ts';
 import { fromFastifyError } from '../http/errors.ts';
 import type { GraphQLContext } from './context.ts';
 import { maskError } from './errors.ts';
+import { useNoIntrospection } from './no-introspection.ts';
 import { schema } from './schema.ts';
+import { createSingleResultPath, type SingleResultContext } from './single-result.ts';
 
 export interface GraphQLOptions {
   service: ChatService;
@@ -21,6 +24,8 @@ export interface GraphQLOptions {
   graphiql: boolean;
   introspection: boolean;
   path?: string;
+  /** Serve plain JSON queries and mutations without yoga's fetch round trip (see single-result.ts). Default true. */
+  fastPath?: boolean;
 }
 
 const GRAPHIQL_EXAMPLE = /* GraphQL */ `# Set your API key in the Headers tab below, then run this subscription.
@@ -35,12 +40,6 @@ subscription Chat {
 }
 `;
 
-interface ServerContext {
-  req: FastifyRequest;
-  reply: FastifyReply;
-  principal?: Principal;
-}
-
 /** Event streams must reach phones unbuffered through nginx. */
 const noProxyBuffering: Plugin = {
   onResponse({ response }) {
@@ -51,10 +50,24 @@ const noProxyBuffering: Plugin = {
   },
 };
 
-/** `/graphql`: queries and mutations over HTTP, subscriptions over SSE (POST) and graphql-ws, GraphiQL on GET. */
-export async function registerGraphQL(app: FastifyInstance, options: GraphQLOptions): Promise<void> {
+/**
+ * `/graphql`: queries and mutations over HTTP, subscriptions over SSE (POST) and graphql-ws, GraphiQL on GET.
+ * Returns the yoga instance, for inspection.
+ */
+export async function registerGraphQL(
+  app: FastifyInstance,
+  options: GraphQLOptions,
+): Promise<YogaServerInstance<SingleResultContext, GraphQLContext>> {
   const path = options.path ?? '/graphql';
-  const yoga = createYoga<ServerContext, GraphQLContext>({
+  const contextFor = ({ req, principal, signal }: SingleResultContext): GraphQLContext => ({
+    principal: principal ?? req.principal,
+    service: options.service,
+    limits: options.limits,
+    signal,
+  });
+  const singleResult =
+    options.fastPath === false ? undefined : createSingleResultPath({ schema, contextFor, maskError });
+  const yoga = createYoga<SingleResultContext, GraphQLContext>({
     schema,
     graphqlEndpoint: path,
     graphiql: options.graphiql
@@ -72,13 +85,9 @@ export async function registerGraphQL(app: FastifyInstance, options: GraphQLOpti
     landingPage: false,
     logging: app.log,
     maskedErrors: { maskError },
-    context: ({ req, principal, request }) => ({
-      principal: principal ?? req.principal,
-      service: options.service,
-      limits: options.limits,
-      signal: request?.signal,
-    }),
+    context: ({ request, ...serverContext }) => contextFor({ ...serverContext, signal: request?.signal }),
     plugins: [
+      useEngine({ execute, subscribe }),
       EnvelopArmorPlugin({
         maxDepth: { n: 12 },
         costLimit: { maxCost: 2000 },
@@ -88,8 +97,9 @@ export async function registerGraphQL(app: FastifyInstance, options: GraphQLOpti
         blockFieldSuggestion: { enabled: !options.introspection },
       }),
       useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf', 'x-api-key', 'authorization'] }),
-      ...(options.introspection ? [] : [useDisableIntrospection()]),
+      ...(options.introspection ? [] : [useNoIntrospection()]),
       noProxyBuffering,
+      ...(singleResult ? [singleResult.plugin] : []),
     ],
   });
 
@@ -150,7 +160,18 @@ export async function registerGraphQL(app: FastifyInstance, options: GraphQLOpti
       .send({ errors: [{ message: appError.message, extensions: { code: appError.code } }] });
   };
 
+  const executeSingleResult = singleResult?.bind(yoga.fetchAPI);
   const handler = async (request: FastifyRequest, reply: FastifyReply) => {
+    if (executeSingleResult && request.method === 'POST') {
+      const single = await executeSingleResult(request, reply);
+      if (single) {
+        reply.status(single.status).header('content-type', single.contentType);
+        single.headers?.forEach((value, key) => {
+          reply.header(key, value);
+        });
+        return reply.send(single.body);
+      }
+    }
     const response = await yoga.handleNodeRequestAndResponse(request, reply, { req: request, reply });
     response.headers.forEach((value, key) => {
       reply.header(key, value);
@@ -169,4 +190,5 @@ export async function registerGraphQL(app: FastifyInstance, options: GraphQLOpti
   const route = { url: path, onRequest, errorHandler: graphqlErrorHandler, handler };
   app.route({ ...route, method: 'GET', wsHandler });
   app.route({ ...route, method: ['POST', 'OPTIONS'] });
+  return yoga;
 }

@@ -1,4 +1,6 @@
+import { createClient as createWsClient } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import {
   ask,
   CANCEL_CHAT,
@@ -308,6 +310,24 @@ describe.each([
     const response = await gql(locked.baseUrl, INTROSPECTION, {}, { apiKey: locked.apiKey });
     expect(response.data?.__schema).toBeUndefined();
     expect(response.errors?.[0]?.message).toMatch(/introspection/i);
+  });
+
+  it('refuses an introspection query over graphql-ws too', async () => {
+    const client = createWsClient({
+      url: `${locked.baseUrl.replace(/^http/, 'ws')}/graphql`,
+      webSocketImpl: WebSocket,
+      connectionParams: { apiKey: locked.apiKey },
+      retryAttempts: 0,
+    });
+    try {
+      const result = await new Promise<{ data?: unknown; errors?: unknown }>((resolve, reject) => {
+        client.subscribe({ query: INTROSPECTION }, { next: resolve, error: reject, complete: () => {} });
+      }).catch((errors: unknown) => ({ data: undefined, errors }));
+      expect(result.data).toBeUndefined();
+      expect(JSON.stringify(result.errors)).toMatch(/introspection has been disabled/i);
+    } finally {
+      await client.dispose();
+    }
   });
 
   it('still answers ordinary operations', async () => {

@@ -29,7 +29,7 @@ builder.mutationType({
       type: ChatResultRef,
       description: 'One turn, answered when complete. Prefer the chatStream subscription on phones (60 s request cap).',
       args: { input: t.arg({ type: SendChatInputRef, required: true }) },
-      resolve: (_root, { input }, ctx) => ctx.service.send(ctx.principal, toContractInput(input)),
+      resolve: (_root, { input }, ctx) => ctx.service.send(ctx.principal, toContractInput(input), ctx.signal),
     }),
     cancelChat: t.boolean({
       description: 'Stops a running run and aborts its upstream request; false when it had already ended.',
