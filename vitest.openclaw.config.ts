@@ -1,12 +1,16 @@
-import { defineConfig } from 'vitest/config';
+import { defineConfig, mergeConfig } from 'vitest/config';
+import base from './vitest.config.ts';
 
-/** The opt-in suite against a real OpenClaw gateway (`npm run test:openclaw`). */
-export default defineConfig({
-  test: {
-    name: 'openclaw',
-    include: ['test/openclaw/**/*.test.ts'],
-    testTimeout: 120_000,
-    hookTimeout: 120_000,
-    fileParallelism: false,
-  },
-});
+/** The opt-in suite against a real OpenClaw gateway (`npm run test:openclaw`); module resolution as in `npm test`. */
+export default mergeConfig(
+  { resolve: base.resolve },
+  defineConfig({
+    test: {
+      name: 'openclaw',
+      include: ['test/openclaw/**/*.test.ts'],
+      testTimeout: 120_000,
+      hookTimeout: 120_000,
+      fileParallelism: false,
+    },
+  }),
+);

@@ -147,6 +147,28 @@ describe.runIf(GATEWAY_URL && GATEWAY_TOKEN)('against a real OpenClaw gateway', 
     expect(text).toContain('ECHO: graphql stream');
   });
 
+  it('answers GraphQL sendChat (through yoga, then on the lean path) and tRPC chat.send with an image', async () => {
+    const image = { data: makePng(8, 8).toString('base64'), mimeType: 'image/png' };
+    const query = 'mutation($i: SendChatInput!) { sendChat(input: $i) { message { content } usage { totalTokens } } }';
+    for (const turn of ['first', 'second']) {
+      const response = await post(
+        server.base,
+        { query, variables: { i: { messages: [{ role: 'user', content: `gql ${turn}` }], attachments: [{ image }] } } },
+        '/graphql',
+      );
+      const body = await response.json();
+      expect(body.errors).toBeUndefined();
+      expect(body.data.sendChat.message.content).toMatch(new RegExp(`^ECHO: gql ${turn} \\| images=1 files=0`));
+    }
+    const trpc = await post(
+      server.base,
+      { messages: [{ role: 'user', content: 'trpc send' }], attachments: [{ type: 'image', ...image }] },
+      '/trpc/chat.send',
+    );
+    const body = await trpc.json();
+    expect(body.result.data.message.content).toMatch(/^ECHO: trpc send \| images=1 files=0/);
+  });
+
   it('reports a wrong gateway token as UPSTREAM_AUTH (502), not as the app user’s 401', async () => {
     const wrong = await startServer('definitely-not-the-token');
     try {
