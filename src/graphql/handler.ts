@@ -12,7 +12,7 @@ import type { AttachmentLimits } from '../contract/limits.ts';
 import type { Authenticate } from '../http/auth.ts';
 import { fromFastifyError } from '../http/errors.ts';
 import type { GraphQLContext } from './context.ts';
-import { maskError } from './errors.ts';
+import { maskError, yogaLogger } from './errors.ts';
 import { useNoIntrospection } from './no-introspection.ts';
 import { schema } from './schema.ts';
 import { createSingleResultPath, type SingleResultContext } from './single-result.ts';
@@ -83,7 +83,7 @@ export async function registerGraphQL(
     renderGraphiQL: async (graphiqlOptions) =>
       (await import('@graphql-yoga/render-graphiql')).renderGraphiQL(graphiqlOptions),
     landingPage: false,
-    logging: app.log,
+    logging: yogaLogger(app.log),
     maskedErrors: { maskError },
     context: ({ request, ...serverContext }) => contextFor({ ...serverContext, signal: request?.signal }),
     plugins: [

@@ -11,6 +11,7 @@ import { type FetchAPI, type Plugin, processRegularResult } from 'graphql-yoga';
 import type { Principal } from '../chat/principal.ts';
 import { reportLeanPath } from '../http/lean-path.ts';
 import type { GraphQLContext } from './context.ts';
+import { logAnsweredError } from './errors.ts';
 
 export interface SingleResultContext {
   req: FastifyRequest;
@@ -102,7 +103,7 @@ export function createSingleResultPath(options: SingleResultOptions) {
   const masked = (errors: readonly GraphQLError[], log: FastifyRequest['log']) =>
     errors.map((error) => {
       const replacement = maskError(error, MASKED_MESSAGE);
-      if (replacement !== error) log.error(error);
+      if (replacement !== error) logAnsweredError(log, error);
       return replacement as GraphQLError;
     });
 

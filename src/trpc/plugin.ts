@@ -4,6 +4,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ChatService } from '../chat/service.ts';
 import type { Authenticate } from '../http/auth.ts';
 import { createContextFactory } from './context.ts';
+import { appCodeOf } from './errors.ts';
 import { type AppRouter, appRouter } from './router.ts';
 import { createSingleCallExecutor, SINGLE_CALL_HEADERS } from './single-call.ts';
 
@@ -18,8 +19,10 @@ export interface TrpcOptions {
 /** `/trpc`: the same chat service as tRPC procedures; subscriptions over SSE. */
 export async function registerTrpc(app: FastifyInstance, options: TrpcOptions): Promise<void> {
   const createContext = createContextFactory(options.service, options.authenticate);
+  // As REST logs: bugs at error with their cause, client mistakes and chat-service errors at info with their code.
   const onError = (error: TRPCError, path: string | undefined) => {
     if (error.code === 'INTERNAL_SERVER_ERROR') app.log.error({ err: error.cause ?? error, path }, 'tRPC error');
+    else app.log.info({ code: appCodeOf(error), path }, error.message);
   };
 
   await app.register(async (scope) => {
