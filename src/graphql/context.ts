@@ -1,3 +1,4 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Principal } from '../chat/principal.ts';
 import type { ChatService } from '../chat/service.ts';
 import type { AttachmentLimits } from '../contract/limits.ts';
@@ -8,4 +9,12 @@ export interface GraphQLContext {
   limits: AttachmentLimits;
   /** Aborts when the client goes away: sendChat cancels its run; subscriptions only detach (the run goes on). */
   signal: AbortSignal | undefined;
+}
+
+/** What each operation starts from: the Fastify request (or, over graphql-ws, the upgrade request and its key). */
+export interface ServerContext {
+  req: FastifyRequest;
+  reply: FastifyReply;
+  principal?: Principal;
+  signal?: AbortSignal;
 }

@@ -11,11 +11,11 @@ import type { ChatService } from '../chat/service.ts';
 import type { AttachmentLimits } from '../contract/limits.ts';
 import type { Authenticate } from '../http/auth.ts';
 import { fromFastifyError } from '../http/errors.ts';
-import type { GraphQLContext } from './context.ts';
+import type { GraphQLContext, ServerContext } from './context.ts';
 import { maskError, yogaLogger } from './errors.ts';
 import { useNoIntrospection } from './no-introspection.ts';
 import { schema } from './schema.ts';
-import { createSingleResultPath, type SingleResultContext } from './single-result.ts';
+import { createSingleResultPath } from './single-result.ts';
 
 export interface GraphQLOptions {
   service: ChatService;
@@ -57,9 +57,9 @@ const noProxyBuffering: Plugin = {
 export async function registerGraphQL(
   app: FastifyInstance,
   options: GraphQLOptions,
-): Promise<YogaServerInstance<SingleResultContext, GraphQLContext>> {
+): Promise<YogaServerInstance<ServerContext, GraphQLContext>> {
   const path = options.path ?? '/graphql';
-  const contextFor = ({ req, principal, signal }: SingleResultContext): GraphQLContext => ({
+  const contextFor = ({ req, principal, signal }: ServerContext): GraphQLContext => ({
     principal: principal ?? req.principal,
     service: options.service,
     limits: options.limits,
@@ -67,7 +67,7 @@ export async function registerGraphQL(
   });
   const singleResult =
     options.fastPath === false ? undefined : createSingleResultPath({ schema, contextFor, maskError });
-  const yoga = createYoga<SingleResultContext, GraphQLContext>({
+  const yoga = createYoga<ServerContext, GraphQLContext>({
     schema,
     graphqlEndpoint: path,
     graphiql: options.graphiql
@@ -87,6 +87,7 @@ export async function registerGraphQL(
     maskedErrors: { maskError },
     context: ({ request, ...serverContext }) => contextFor({ ...serverContext, signal: request?.signal }),
     plugins: [
+      // graphql-js's reference executor, as on the lean path: cheaper variable coercion than graphql-tools', same @oneOf.
       useEngine({ execute, subscribe }),
       EnvelopArmorPlugin({
         maxDepth: { n: 12 },

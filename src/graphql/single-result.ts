@@ -8,17 +8,9 @@ import {
   getOperationAST,
 } from 'graphql';
 import { type FetchAPI, type Plugin, processRegularResult } from 'graphql-yoga';
-import type { Principal } from '../chat/principal.ts';
 import { reportLeanPath } from '../http/lean-path.ts';
-import type { GraphQLContext } from './context.ts';
+import type { GraphQLContext, ServerContext } from './context.ts';
 import { logAnsweredError } from './errors.ts';
-
-export interface SingleResultContext {
-  req: FastifyRequest;
-  reply: FastifyReply;
-  principal?: Principal;
-  signal?: AbortSignal;
-}
 
 export interface SingleResultResponse {
   status: number;
@@ -66,7 +58,7 @@ function asParams(body: unknown): Params | undefined {
 export interface SingleResultOptions {
   schema: GraphQLSchema;
   /** The context yoga's own `context` option builds, from the same inputs. */
-  contextFor: (context: SingleResultContext) => GraphQLContext;
+  contextFor: (context: ServerContext) => GraphQLContext;
   /** The masking yoga applies (its `maskedErrors.maskError` and default message). */
   maskError: (error: unknown, message: string) => Error;
 }
