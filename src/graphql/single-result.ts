@@ -8,6 +8,7 @@ import {
   getOperationAST,
 } from 'graphql';
 import { type FetchAPI, type Plugin, processRegularResult } from 'graphql-yoga';
+import { disconnectSignal } from '../http/disconnect.ts';
 import { reportLeanPath } from '../http/lean-path.ts';
 import type { GraphQLContext, ServerContext } from './context.ts';
 import { logAnsweredError } from './errors.ts';
@@ -112,11 +113,8 @@ export function createSingleResultPath(options: SingleResultOptions) {
       const operation = getOperationAST(document, params.operationName);
       if (operation === null || operation === undefined || operation.operation === 'subscription') return undefined;
 
-      const disconnect = new AbortController();
-      reply.raw.once('close', () => {
-        if (!reply.raw.writableEnded) disconnect.abort();
-      });
-      const contextValue = contextFor({ req: request, reply, principal: request.principal, signal: disconnect.signal });
+      const signal = disconnectSignal(reply);
+      const contextValue = contextFor({ req: request, reply, principal: request.principal, signal });
       let result: ExecutionResult;
       try {
         result = await execute({

@@ -5,6 +5,7 @@ import { SendChatInput } from '../contract/chat.ts';
 import { AppError } from '../contract/errors.ts';
 import { parseInput } from '../contract/validation.ts';
 import { type Authenticate, authHook } from '../http/auth.ts';
+import { disconnectSignal } from '../http/disconnect.ts';
 import { errorBody } from '../http/errors.ts';
 import { SseWriter } from '../http/sse.ts';
 import { chunkRenderer, toChatCompletion } from './openai-shape.ts';
@@ -28,11 +29,7 @@ export function registerRestChat(app: FastifyInstance, options: RestChatOptions)
     const principal = request.principal;
 
     if (!stream) {
-      const disconnect = new AbortController();
-      reply.raw.once('close', () => {
-        if (!reply.raw.writableEnded) disconnect.abort();
-      });
-      const result = await service.send(principal, input, disconnect.signal);
+      const result = await service.send(principal, input, disconnectSignal(reply));
       reply.header('x-run-id', result.runId);
       return toChatCompletion(result);
     }

@@ -1,6 +1,7 @@
 import { type AnyTRPCProcedure, callTRPCProcedure, getTRPCErrorFromUnknown, getTRPCErrorShape } from '@trpc/server';
 import { getHTTPStatusCode } from '@trpc/server/http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { disconnectSignal } from '../http/disconnect.ts';
 import { reportLeanPath } from '../http/lean-path.ts';
 import type { TrpcContext } from './context.ts';
 import { appRouter } from './router.ts';
@@ -56,10 +57,6 @@ export function createSingleCallExecutor(options: SingleCallOptions) {
       return undefined;
     }
 
-    const disconnect = new AbortController();
-    reply.raw.once('close', () => {
-      if (!reply.raw.writableEnded) disconnect.abort();
-    });
     reportLeanPath('trpc', path);
     const ctx = createContext({ req: request });
     try {
@@ -69,7 +66,7 @@ export function createSingleCallExecutor(options: SingleCallOptions) {
         getRawInput: () => Promise.resolve(input),
         ctx,
         type: 'mutation',
-        signal: disconnect.signal,
+        signal: disconnectSignal(reply),
         batchIndex: 0,
       });
       return { status: 200, body: JSON.stringify({ result: { data } }) };
