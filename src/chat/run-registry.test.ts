@@ -1,10 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { thrown } from '../../test/helpers/app-error.ts';
+import { tick } from '../../test/helpers/async.ts';
 import type { ChatResult } from '../contract/chat.ts';
 import { AppError } from '../contract/errors.ts';
 import { Run } from './run.ts';
 import { RunRegistry, type RunRegistryOptions } from './run-registry.ts';
 
-const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
 const alice = { id: 'key_alice' };
 const bob = { id: 'key_bob' };
 
@@ -43,16 +44,6 @@ function started(principalId: string): Run {
 async function complete(run: Run): Promise<void> {
   run.emit({ type: 'completed', result: result(run) });
   await tick();
-}
-
-function thrown(fn: () => unknown): AppError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(AppError);
-    return error as AppError;
-  }
-  return expect.fail('did not throw');
 }
 
 describe('RunRegistry', () => {

@@ -1,10 +1,9 @@
 import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
+import { tick } from '../../test/helpers/async.ts';
 import type { ChatEvent, ChatResult } from '../contract/chat.ts';
 import { AppError } from '../contract/errors.ts';
 import { Run } from './run.ts';
-
-const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 function resultOf(run: Run, content: string): ChatResult {
   return {

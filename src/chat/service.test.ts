@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { thrown } from '../../test/helpers/app-error.ts';
 import type { ChatEvent, SendChatInput } from '../contract/chat.ts';
 import { AppError } from '../contract/errors.ts';
 import { DEFAULT_ATTACHMENT_LIMITS } from '../contract/limits.ts';
@@ -70,16 +71,6 @@ const conversation: SendChatInput['messages'] = [
   { role: 'system', content: 'Answer in Chinese.' },
   { role: 'user', content: 'q2' },
 ];
-
-function thrown(fn: () => unknown): AppError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(AppError);
-    return error as AppError;
-  }
-  return expect.fail('did not throw');
-}
 
 describe('ChatService request shaping', () => {
   it('stateless (no user): sends the full history, no session key, model openclaw', async () => {

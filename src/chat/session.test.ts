@@ -1,21 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { deferred, tick } from '../../test/helpers/async.ts';
 import { KeyedSerializer, sessionKeyFor } from './session.ts';
 
 const alice = { id: 'key_aaaaaaaaaaaa' };
 const bob = { id: 'key_bbbbbbbbbbbb' };
-
-function deferred<T = void>() {
-  let resolve!: (value: T) => void;
-  let reject!: (error: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-}
-
-const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 describe('sessionKeyFor', () => {
   it('is stable', () => {

@@ -1,7 +1,4 @@
-import { createClient as createSseClient } from 'graphql-sse';
-import { createClient as createWsClient } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import {
   ask,
   CANCEL_CHAT,
@@ -13,10 +10,13 @@ import {
   marker,
   noUpstream,
   pngOfSize,
+  rejection,
   SEND_CHAT,
+  sseClient,
   TEXT_FILE_BASE64,
   TINY_PNG_BASE64,
   upstreamFor,
+  wsClient,
 } from '../helpers/fixtures.ts';
 import { OTHER_API_KEY, startTestServer, type TestServer } from '../helpers/server.ts';
 
@@ -30,15 +30,6 @@ afterAll(() => server.close());
 
 const send = (input: Record<string, unknown>, target = server, apiKey = target.apiKey) =>
   gql(target.baseUrl, SEND_CHAT, { input }, { apiKey });
-
-function sseClient(target: TestServer, apiKey = target.apiKey) {
-  return createSseClient({
-    url: `${target.baseUrl}/graphql`,
-    singleConnection: false,
-    headers: { 'x-api-key': apiKey },
-    retryAttempts: 0,
-  });
-}
 
 async function expectCode(response: GqlResponse, code: string) {
   expect(response.errors, JSON.stringify(response)).toHaveLength(1);
@@ -122,27 +113,20 @@ describe('UNAUTHENTICATED', () => {
 
   it('graphql-sse with a wrong key is refused', async () => {
     const client = sseClient(server, 'wrong-key-0123456789abcdef');
-    const failure = await collectGql(client.iterate({ query: CHAT_STREAM, variables: { input: ask('x') } })).then(
-      () => undefined,
-      (error: unknown) => error,
+    const failure = await rejection<{ response?: Response }>(
+      collectGql(client.iterate({ query: CHAT_STREAM, variables: { input: ask('x') } })),
     );
     expect(failure).toBeDefined();
-    expect(String((failure as { response?: Response }).response?.status ?? failure)).toMatch(/401/);
+    expect(String(failure.response?.status ?? failure)).toMatch(/401/);
   });
 
   it('graphql-ws with a wrong key is closed with 4403 Forbidden', async () => {
-    const client = createWsClient({
-      url: `${server.baseUrl.replace(/^http/, 'ws')}/graphql`,
-      webSocketImpl: WebSocket,
-      connectionParams: { apiKey: 'wrong-key-0123456789abcdef' },
-      retryAttempts: 0,
-    });
+    const client = wsClient(server, 'wrong-key-0123456789abcdef');
     try {
-      const failure = await collectGql(client.iterate({ query: CHAT_STREAM, variables: { input: ask('x') } })).then(
-        () => undefined,
-        (error: unknown) => error,
+      const failure = await rejection<{ code?: number }>(
+        collectGql(client.iterate({ query: CHAT_STREAM, variables: { input: ask('x') } })),
       );
-      expect((failure as { code?: number }).code).toBe(4403);
+      expect(failure.code).toBe(4403);
     } finally {
       await client.dispose();
     }

@@ -1,6 +1,4 @@
-import { createClient as createWsClient } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import {
   ask,
   CANCEL_CHAT,
@@ -13,6 +11,7 @@ import {
   TINY_PDF_BASE64,
   TINY_PNG_BASE64,
   upstreamFor,
+  wsClient,
 } from '../helpers/fixtures.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
@@ -313,12 +312,7 @@ describe.each([
   });
 
   it('refuses an introspection query over graphql-ws too', async () => {
-    const client = createWsClient({
-      url: `${locked.baseUrl.replace(/^http/, 'ws')}/graphql`,
-      webSocketImpl: WebSocket,
-      connectionParams: { apiKey: locked.apiKey },
-      retryAttempts: 0,
-    });
+    const client = wsClient(locked);
     try {
       const result = await new Promise<{ data?: unknown; errors?: unknown }>((resolve, reject) => {
         client.subscribe({ query: INTROSPECTION }, { next: resolve, error: reject, complete: () => {} });

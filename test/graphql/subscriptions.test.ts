@@ -1,7 +1,5 @@
-import { createClient as createSseClient } from 'graphql-sse';
-import { createClient as createWsClient, type Client as WsClient } from 'graphql-ws';
+import type { Client as WsClient } from 'graphql-ws';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import { FAKE_CHINESE_TEXT } from '../fake-gateway/fake-gateway.ts';
 import {
   ask,
@@ -18,9 +16,11 @@ import {
   lastUserItem,
   marker,
   readUntil,
+  sseClient,
   TINY_PDF_BASE64,
   TINY_PNG_BASE64,
   upstreamFor,
+  wsClient,
 } from '../helpers/fixtures.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
@@ -38,22 +38,9 @@ afterEach(async () => {
 });
 afterAll(() => server.close());
 
-function sseClient(apiKey = server.apiKey) {
-  return createSseClient({
-    url: `${server.baseUrl}/graphql`,
-    singleConnection: false,
-    headers: { 'x-api-key': apiKey },
-    retryAttempts: 0,
-  });
-}
-
-function wsClient(apiKey = server.apiKey) {
-  const client = createWsClient({
-    url: `${server.baseUrl.replace(/^http/, 'ws')}/graphql`,
-    webSocketImpl: WebSocket,
-    connectionParams: { apiKey },
-    retryAttempts: 0,
-  });
+/** A graphql-ws client disposed after the test. */
+function trackedWsClient(): WsClient {
+  const client = wsClient(server);
   wsClients.push(client);
   return client;
 }
@@ -68,7 +55,9 @@ function subscribe(
   onEvent?: Parameters<typeof collectGql>[1],
 ): Promise<Collected> {
   const iterable =
-    transport === 'graphql-sse' ? sseClient().iterate({ query, variables }) : wsClient().iterate({ query, variables });
+    transport === 'graphql-sse'
+      ? sseClient(server).iterate({ query, variables })
+      : trackedWsClient().iterate({ query, variables });
   return collectGql(iterable, onEvent);
 }
 
@@ -183,7 +172,7 @@ describe('resume after a dropped connection', () => {
 
   it('graphql-ws: terminate the socket mid-stream, then resume on a new connection', async () => {
     const m = marker('resumews');
-    const dropping = wsClient();
+    const dropping = trackedWsClient();
     const seen: GqlEvent[] = [];
     const dropped = deferred();
     const iteration = collectGql(

@@ -1,15 +1,12 @@
+import { createClient as createSseClient } from 'graphql-sse';
+import { createClient as createWsClient } from 'graphql-ws';
 import { vi } from 'vitest';
+import WebSocket from 'ws';
 import type { FakeGateway, RecordedRequest } from '../fake-gateway/fake-gateway.ts';
+import type { TestServer } from './server.ts';
 
-export {
-  makePdf,
-  makePng,
-  pngOfSize,
-  TEXT_FILE_BASE64,
-  TEXT_FILE_CONTENT,
-  TINY_PDF_BASE64,
-  TINY_PNG_BASE64,
-} from './media.ts';
+export { deferred, rejection } from './async.ts';
+export { pngOfSize, TEXT_FILE_BASE64, TINY_PDF_BASE64, TINY_PNG_BASE64 } from './media.ts';
 
 let counter = 0;
 /** A marker unique to one test, put in the user text so the upstream request can be found by content. */
@@ -43,23 +40,22 @@ export function lastUserItem(body: any): any {
   return items.at(-1);
 }
 
+/** The GraphQL selection for a ChatResult, every field: sendChat and ChatCompleted return the same shape. */
+const CHAT_RESULT_FIELDS = /* GraphQL */ `
+  runId
+  model
+  message { role content }
+  finishReason
+  usage { inputTokens outputTokens totalTokens }
+  attachments { __typename ... on ImageAttachment { url alt } ... on FileAttachment { url name } }
+`;
+
 /** The GraphQL selection for a ChatEvent, every field. */
-export const CHAT_EVENT_FIELDS = /* GraphQL */ `
+const CHAT_EVENT_FIELDS = /* GraphQL */ `
   __typename
   ... on ChatStarted { runId eventId }
   ... on ChatDelta { runId eventId text }
-  ... on ChatCompleted {
-    runId
-    eventId
-    result {
-      runId
-      model
-      message { role content }
-      finishReason
-      usage { inputTokens outputTokens totalTokens }
-      attachments { __typename ... on ImageAttachment { url alt } ... on FileAttachment { url name } }
-    }
-  }
+  ... on ChatCompleted { runId eventId result { ${CHAT_RESULT_FIELDS} } }
   ... on ChatFailed { runId eventId code message }
 `;
 
@@ -70,16 +66,7 @@ export const CHAT_EVENTS = /* GraphQL */ `
   subscription ChatEvents($runId: ID!, $after: String) { chatEvents(runId: $runId, after: $after) { ${CHAT_EVENT_FIELDS} } }
 `;
 export const SEND_CHAT = /* GraphQL */ `
-  mutation SendChat($input: SendChatInput!) {
-    sendChat(input: $input) {
-      runId
-      model
-      message { role content }
-      finishReason
-      usage { inputTokens outputTokens totalTokens }
-      attachments { __typename ... on ImageAttachment { url alt } ... on FileAttachment { url name } }
-    }
-  }
+  mutation SendChat($input: SendChatInput!) { sendChat(input: $input) { ${CHAT_RESULT_FIELDS} } }
 `;
 export const CANCEL_CHAT = /* GraphQL */ `
   mutation Cancel($runId: ID!) { cancelChat(runId: $runId) }
@@ -130,6 +117,26 @@ export async function gql<T = Record<string, unknown>>(
   return { status: response.status, headers: response.headers, ...json };
 }
 
+/** A graphql-sse client for `server`, one connection per operation and no retries (a failure surfaces at once). */
+export function sseClient(server: TestServer, apiKey = server.apiKey) {
+  return createSseClient({
+    url: `${server.baseUrl}/graphql`,
+    singleConnection: false,
+    headers: { 'x-api-key': apiKey },
+    retryAttempts: 0,
+  });
+}
+
+/** A graphql-ws client for `server`, keyed in connectionParams, with no retries; the caller disposes it. */
+export function wsClient(server: TestServer, apiKey = server.apiKey) {
+  return createWsClient({
+    url: `${server.baseUrl.replace(/^http/, 'ws')}/graphql`,
+    webSocketImpl: WebSocket,
+    connectionParams: { apiKey },
+    retryAttempts: 0,
+  });
+}
+
 /** The user's turn, as every surface takes it. */
 export const ask = (content: string, extra: Record<string, unknown> = {}) => ({
   messages: [{ role: 'user' as const, content }],
@@ -172,17 +179,6 @@ export function fromGql(events: readonly GqlEvent[]) {
     content: e.result?.message.content,
     code: e.code,
   }));
-}
-
-/** A Promise with its resolvers, for events awaited across callbacks. */
-export function deferred<T = void>() {
-  let resolve!: (value: T) => void;
-  let reject!: (error: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
 }
 
 /** Reads a fetch body as text chunks until `until` returns true on the accumulated text (or the body ends). */

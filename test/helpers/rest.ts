@@ -5,6 +5,7 @@ import type { TestServer } from './server.ts';
 // biome-ignore lint/suspicious/noExplicitAny: parsed JSON in assertions
 export type Json = any;
 
+export { settledFlag, within } from './async.ts';
 export {
   TEXT_FILE_BASE64 as TXT_BASE64,
   TINY_PDF_BASE64 as PDF_BASE64,
@@ -20,7 +21,7 @@ export interface ChatRequestOptions {
   signal?: AbortSignal;
 }
 
-export function authHeaders(server: TestServer, options: ChatRequestOptions = {}): Record<string, string> {
+function authHeaders(server: TestServer, options: ChatRequestOptions = {}): Record<string, string> {
   const key = options.apiKey === undefined ? server.apiKey : options.apiKey;
   if (key === null) return {};
   return options.bearer ? { authorization: `Bearer ${key}` } : { 'x-api-key': key };
@@ -143,31 +144,4 @@ export async function readSse(
 /** The JSON payloads of the data frames, `[DONE]` kept as the string. */
 export function dataPayloads(frames: readonly SseFrame[]): Json[] {
   return frames.filter((f) => f.data !== undefined).map((f) => (f.data === '[DONE]' ? '[DONE]' : JSON.parse(f.data!)));
-}
-
-/** Resolves true once `promise` has settled; a flag readable synchronously afterwards. */
-export function settledFlag(promise: Promise<unknown>): { readonly settled: boolean } {
-  const state = { settled: false };
-  promise.then(
-    () => {
-      state.settled = true;
-    },
-    () => {
-      state.settled = true;
-    },
-  );
-  return state;
-}
-
-/** Awaits `promise`, failing with `label` instead of hanging until the test timeout if it never settles. */
-export async function within<T>(promise: Promise<T>, label: string, ms = 5000): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${label}: still pending after ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([promise, deadline]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

@@ -8,9 +8,9 @@ import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { leanPathChannel } from '../../src/http/lean-path.ts';
-import { marker, upstreamFor } from '../helpers/fixtures.ts';
+import { within } from '../helpers/async.ts';
+import { ask, marker, upstreamFor } from '../helpers/fixtures.ts';
 import { TINY_PNG_BASE64 } from '../helpers/media.ts';
-import { within } from '../helpers/rest.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
 let lean: TestServer;
@@ -70,7 +70,6 @@ const LEAN_GRAPHQL = { lean: true, vet: true };
 const LEAN = { lean: true };
 const LIBRARY = { lean: false };
 
-const user = (content: string) => ({ messages: [{ role: 'user', content }] });
 const image = { image: { data: TINY_PNG_BASE64, mimeType: 'image/png' } };
 
 describe('GraphQL: the lean path answers as yoga does', () => {
@@ -97,7 +96,7 @@ describe('GraphQL: the lean path answers as yoga does', () => {
     ['an Accept it leaves to yoga', { accept: 'application/json;q=0.9, */*;q=0.1' }, LIBRARY],
   ])('a text turn, Accept: %s', async (_name, headers, path) => {
     const { status, body } = await expectSameAnswer(
-      { ...send(user('hello')), headers: headers as Record<string, string> },
+      { ...send(ask('hello')), headers: headers as Record<string, string> },
       path,
     );
     expect(status).toBe(200);
@@ -107,7 +106,7 @@ describe('GraphQL: the lean path answers as yoga does', () => {
   it('a turn with an image and a file, and links the answer carried', async () => {
     const file = { file: { name: 'notes.txt', data: Buffer.from('notes').toString('base64') } };
     const { body } = await expectSameAnswer(
-      send({ ...user('FAKE_MEDIA look'), attachments: [image, file] }),
+      send({ ...ask('FAKE_MEDIA look'), attachments: [image, file] }),
       LEAN_GRAPHQL,
     );
     expect(JSON.stringify(body)).toContain('ImageAttachment');
@@ -119,7 +118,7 @@ describe('GraphQL: the lean path answers as yoga does', () => {
     ['a wrong role', { messages: [{ role: 'robot', content: 'hi' }] }],
     ['input that is not an object', 'hello'],
   ])('a variable that does not coerce: %s', async (_name, patch) => {
-    const input = typeof patch === 'string' ? patch : { ...user('hi'), ...patch };
+    const input = typeof patch === 'string' ? patch : { ...ask('hi'), ...patch };
     const { body } = await expectSameAnswer(send(input), LEAN_GRAPHQL);
     expect(JSON.stringify(body)).toContain('errors');
   });
@@ -128,10 +127,10 @@ describe('GraphQL: the lean path answers as yoga does', () => {
     ['INVALID_INPUT (the last turn is not the user’s)', { messages: [{ role: 'assistant', content: 'hi' }] }],
     [
       'INVALID_INPUT (an image that is not one)',
-      { ...user('x'), attachments: [{ image: { data: 'aGVsbG8=', mimeType: 'image/png' } }] },
+      { ...ask('x'), attachments: [{ image: { data: 'aGVsbG8=', mimeType: 'image/png' } }] },
     ],
-    ['UPSTREAM_FAILED', user('FAKE_500')],
-    ['RATE_LIMITED', user('FAKE_429')],
+    ['UPSTREAM_FAILED', ask('FAKE_500')],
+    ['RATE_LIMITED', ask('FAKE_429')],
   ])('a chat-service error: %s', async (name, input) => {
     const { body } = await expectSameAnswer(send(input), LEAN_GRAPHQL);
     expect(JSON.stringify(body)).toContain(name.split(' ')[0]!);
@@ -190,20 +189,20 @@ describe('tRPC: the lean path answers as resolveResponse does', () => {
   });
 
   it('chat.send: text, an image, a file', async () => {
-    const { status } = await expectSameAnswer(trpcCall('chat.send', user('hello')), LEAN);
+    const { status } = await expectSameAnswer(trpcCall('chat.send', ask('hello')), LEAN);
     expect(status).toBe(200);
-    const withImage = { ...user('look'), attachments: [{ type: 'image', ...image.image }] };
+    const withImage = { ...ask('look'), attachments: [{ type: 'image', ...image.image }] };
     await expectSameAnswer(trpcCall('chat.send', withImage), LEAN);
     const file = { type: 'file', name: 'notes.txt', data: Buffer.from('notes').toString('base64') };
-    await expectSameAnswer(trpcCall('chat.send', { ...user('read'), attachments: [file] }), LEAN);
+    await expectSameAnswer(trpcCall('chat.send', { ...ask('read'), attachments: [file] }), LEAN);
   });
 
   it.each([
     ['BAD_REQUEST (schema)', { messages: [] }],
     ['BAD_REQUEST (null input)', null],
     ['BAD_REQUEST (the last turn is not the user’s)', { messages: [{ role: 'assistant', content: 'hi' }] }],
-    ['BAD_GATEWAY', user('FAKE_500')],
-    ['TOO_MANY_REQUESTS', user('FAKE_429')],
+    ['BAD_GATEWAY', ask('FAKE_500')],
+    ['TOO_MANY_REQUESTS', ask('FAKE_429')],
   ])('chat.send errors: %s', async (name, input) => {
     const { status, body } = await expectSameAnswer(trpcCall('chat.send', input), LEAN);
     expect(status).toBeGreaterThanOrEqual(400);
@@ -211,14 +210,14 @@ describe('tRPC: the lean path answers as resolveResponse does', () => {
   });
 
   it('chat.start, chat.cancel', async () => {
-    const { body } = await expectSameAnswer(trpcCall('chat.start', user('FAKE_SLOW_250 later')), LEAN);
+    const { body } = await expectSameAnswer(trpcCall('chat.start', ask('FAKE_SLOW_250 later')), LEAN);
     expect(body).toEqual({ result: { data: { runId: '<id>' } } });
     await expectSameAnswer(trpcCall('chat.cancel', { runId: 'no-such-run' }), LEAN);
     await expectSameAnswer(trpcCall('chat.cancel', {}), LEAN);
   });
 
   it('no key, and a key that is not known', async () => {
-    const { status } = await expectSameAnswer(trpcCall('chat.send', user('hi'), { apiKey: null }), LEAN);
+    const { status } = await expectSameAnswer(trpcCall('chat.send', ask('hi'), { apiKey: null }), LEAN);
     expect(status).toBe(401);
     await expectSameAnswer(trpcCall('chat.cancel', { runId: 'x' }, { apiKey: 'not-a-key-at-all-0123' }), LEAN);
   });
@@ -228,10 +227,10 @@ describe('tRPC: the lean path answers as resolveResponse does', () => {
     ['an empty body', trpcCall('chat.send', '')],
     ['a subscription by POST', trpcCall('chat.events', { runId: 'x' })],
     ['an unknown procedure', trpcCall('chat.nope', {})],
-    ['a batch', trpcCall('chat.send?batch=1', { 0: user('batched') })],
+    ['a batch', trpcCall('chat.send?batch=1', { 0: ask('batched') })],
     [
       'a JSONL stream',
-      trpcCall('chat.send?batch=1', { 0: user('streamed') }, { headers: { 'trpc-accept': 'application/jsonl' } }),
+      trpcCall('chat.send?batch=1', { 0: ask('streamed') }, { headers: { 'trpc-accept': 'application/jsonl' } }),
     ],
   ])('what it leaves to resolveResponse: %s', async (_name, call) => {
     await expectSameAnswer(call, LIBRARY);
@@ -242,8 +241,8 @@ describe('a client that goes away from a single call cancels its run, on either 
   const SEND_TEXT = 'mutation Send($input: SendChatInput!) { sendChat(input: $input) { runId } }';
 
   it.each([
-    ['GraphQL sendChat', '/graphql', (content: string) => ({ query: SEND_TEXT, variables: { input: user(content) } })],
-    ['tRPC chat.send', '/trpc/chat.send', (content: string) => user(content)],
+    ['GraphQL sendChat', '/graphql', (content: string) => ({ query: SEND_TEXT, variables: { input: ask(content) } })],
+    ['tRPC chat.send', '/trpc/chat.send', (content: string) => ask(content)],
   ])('%s', async (_name, path, body) => {
     // Vets the GraphQL document, so the lean server serves the hanging call on its lean path.
     await answer(lean, { path, body: JSON.stringify(body('warm up')) });

@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ChatEvent, ChatStream } from '../../sdk/src/index.ts';
+import { rejection } from '../helpers/async.ts';
 import { buildBundleForTests } from './bundle.ts';
 import { CHINESE_ANSWER, type FakeGraphQLServer, startFakeGraphQLServer } from './fake-graphql-server.ts';
 import { ask, collect, streamedText } from './streams.ts';
@@ -20,21 +21,18 @@ afterEach(() => {
   for (const simulator of simulators.splice(0)) simulator.close();
 });
 
-function setup(simulatorOptions: WxSimulatorOptions = {}, clientOptions: Record<string, unknown> = {}) {
-  const simulator = createWxSimulator(simulatorOptions);
+/** A simulator closed after the test, so its open requests and timers do not outlive it. */
+function trackedSimulator(options: WxSimulatorOptions = {}): WxSimulator {
+  const simulator = createWxSimulator(options);
   simulators.push(simulator);
+  return simulator;
+}
+
+function setup(simulatorOptions: WxSimulatorOptions = {}, clientOptions: Record<string, unknown> = {}) {
+  const simulator = trackedSimulator(simulatorOptions);
   const runtime = loadMiniprogramBundle(bundleFile, simulator.wx);
   const client = runtime.sdk.createChatClient({ baseUrl: server.baseUrl, apiKey: server.apiKey, ...clientOptions });
   return { simulator, runtime, client };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<{ name: string; code: string; status?: number }> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as { name: string; code: string; status?: number };
-  }
-  throw new Error('expected a rejection');
 }
 
 describe('mini-program bundle in a bare runtime', () => {
@@ -73,7 +71,7 @@ describe('mini-program bundle in a bare runtime', () => {
   });
 
   it('maps a dead server to NETWORK_ERROR', async () => {
-    const simulator = createWxSimulator();
+    const simulator = trackedSimulator();
     const { sdk } = loadMiniprogramBundle(bundleFile, simulator.wx);
     const client = sdk.createChatClient({ baseUrl: 'http://127.0.0.1:1', apiKey: 'k' });
     expect(await rejection(client.sendChat(ask('hi')))).toMatchObject({ code: 'NETWORK_ERROR' });
@@ -155,7 +153,7 @@ describe('chatStream over chunked wx.request', () => {
     const { client } = setup({}, { idleTimeoutMs: 200 });
     const server2 = await startFakeGraphQLServer({ heartbeatMs: 60_000 });
     try {
-      const other = loadMiniprogramBundle(bundleFile, createWxSimulator().wx).sdk.createChatClient({
+      const other = loadMiniprogramBundle(bundleFile, trackedSimulator().wx).sdk.createChatClient({
         baseUrl: server2.baseUrl,
         apiKey: server2.apiKey,
         idleTimeoutMs: 200,

@@ -1,5 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ChatStream } from '../../sdk/src/index.ts';
+import { FAKE_CHINESE_TEXT } from '../fake-gateway/fake-gateway.ts';
+import { rejection } from '../helpers/async.ts';
 import { startTestServer } from '../helpers/server.ts';
 import { buildBundleForTests } from './bundle.ts';
 import { ask, collect, streamedText } from './streams.ts';
@@ -9,7 +11,6 @@ import { createWxSimulator, type WxSimulator, type WxSimulatorOptions } from './
 // The built mini-program bundle, in a sandbox with only what a phone has, against the real server and fake gateway.
 const TINY_PNG_BASE64 =
   'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
-const CHINESE_ANSWER = '你好，世界！这是一个流式回答。🚀';
 
 let bundleFile: string;
 let server: Awaited<ReturnType<typeof startTestServer>>;
@@ -30,15 +31,6 @@ function setup(simulatorOptions: WxSimulatorOptions = {}, clientOptions: Record<
   const { sdk } = loadMiniprogramBundle(bundleFile, simulator.wx);
   const client = sdk.createChatClient({ baseUrl: server.baseUrl, apiKey: server.apiKey, ...clientOptions });
   return { simulator, client };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<{ name: string; code: string; status?: number }> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as { name: string; code: string; status?: number };
-  }
-  throw new Error('expected a rejection');
 }
 
 describe('mini-program SDK against the real server', () => {
@@ -82,7 +74,7 @@ describe('mini-program SDK against the real server', () => {
 
   it.each([1, 2, 3, 4, 5])('streams Chinese text intact through chunk chaos (seed %i)', async (seed) => {
     const { client } = setup({ seed, noChunkProbability: 0.25, bodyInSuccessProbability: 0.25 });
-    expect(streamedText(await collect(client.chatStream(ask('FAKE_CHINESE'))))).toBe(CHINESE_ANSWER);
+    expect(streamedText(await collect(client.chatStream(ask('FAKE_CHINESE'))))).toBe(FAKE_CHINESE_TEXT);
   });
 
   it('rejects a bad API key with UNAUTHENTICATED', async () => {
@@ -125,7 +117,7 @@ describe('mini-program SDK against the real server', () => {
   it('resumes a stream that went silent mid-way with nothing lost or repeated', async () => {
     const { client, simulator } = setup({ seed: 21 }, { idleTimeoutMs: 500 });
     simulator.dropNextStream(600);
-    expect(streamedText(await collect(client.chatStream(ask('FAKE_CHINESE'))))).toBe(CHINESE_ANSWER);
+    expect(streamedText(await collect(client.chatStream(ask('FAKE_CHINESE'))))).toBe(FAKE_CHINESE_TEXT);
     const operations = simulator.requests.map((r) => (r.body as { operationName?: string }).operationName);
     expect(operations).toEqual(['ChatStream', 'ChatEvents']);
     expect(server.gateway.requests.length).toBeGreaterThan(0);
