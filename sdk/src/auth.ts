@@ -1,3 +1,5 @@
+import { isSdkError, SdkError } from './errors.ts';
+
 export interface GetTokenOptions {
   /** Set on the retry after a 401: the cached token was rejected. */
   forceRefresh: boolean;
@@ -5,7 +7,7 @@ export interface GetTokenOptions {
 
 export type TokenSupplier = (options: GetTokenOptions) => string | Promise<string>;
 
-export interface AuthOptions {
+interface AuthOptions {
   apiKey?: string;
   getToken?: TokenSupplier;
 }
@@ -13,6 +15,7 @@ export interface AuthOptions {
 export interface Auth {
   /** Whether a 401 is worth one retry with a fresh token. */
   readonly canRefresh: boolean;
+  /** Rejects with an SdkError when the token supplier fails. */
   headers(forceRefresh: boolean): Promise<Record<string, string>>;
 }
 
@@ -26,7 +29,16 @@ export function createAuth(options: AuthOptions): Auth {
       const headers: Record<string, string> = {};
       if (apiKey) headers['X-Api-Key'] = apiKey;
       if (getToken) {
-        const token = await getToken({ forceRefresh });
+        let token: string;
+        try {
+          token = await getToken({ forceRefresh });
+        } catch (error) {
+          // The app's own supplier failed: reported like every other failure, as an SdkError.
+          if (isSdkError(error)) throw error;
+          // Not `instanceof Error`: the supplier may live in another realm (a plugin, a test sandbox).
+          const message = (error as { message?: unknown } | undefined)?.message;
+          throw new SdkError('INTERNAL', typeof message === 'string' ? message : String(error));
+        }
         if (token) headers.Authorization = `Bearer ${token}`;
       }
       return headers;

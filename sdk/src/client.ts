@@ -1,6 +1,4 @@
 import {
-  CancelChatDocument,
-  type CancelChatMutation,
   ChatStreamDocument,
   type ChatStreamSubscription,
   getSdk,
@@ -10,7 +8,7 @@ import {
 import { createAuth, type TokenSupplier } from './auth.ts';
 import type { TransportContext } from './context.ts';
 import { SdkError } from './errors.ts';
-import { createRequester, execute } from './requester.ts';
+import { createRequester } from './requester.ts';
 import { type Subscription, subscribe } from './subscription.ts';
 import type { WxLike } from './wx-types.ts';
 
@@ -63,11 +61,7 @@ export function createChatClient(options: ChatClientOptions) {
   const sdk = getSdk(createRequester(context));
 
   const cancelRun = (runId: string) =>
-    execute<CancelChatMutation>(context, {
-      query: String(CancelChatDocument),
-      variables: { runId },
-      operationName: 'CancelChat',
-    }).then(
+    sdk.CancelChat({ runId }).then(
       (data) => data.cancelChat,
       () => false,
     );

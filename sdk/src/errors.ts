@@ -1,21 +1,7 @@
+import type { ErrorCode } from '../../src/contract/error-codes.ts';
+
 /** Codes the server sends, plus the SDK's own transport failures. */
-export type SdkErrorCode =
-  | 'INVALID_INPUT'
-  | 'UNAUTHENTICATED'
-  | 'NOT_FOUND'
-  | 'PAYLOAD_TOO_LARGE'
-  | 'RATE_LIMITED'
-  | 'UPSTREAM_REJECTED'
-  | 'UPSTREAM_AUTH'
-  | 'UPSTREAM_UNAVAILABLE'
-  | 'UPSTREAM_TIMEOUT'
-  | 'UPSTREAM_FAILED'
-  | 'INTERNAL'
-  | 'NETWORK_ERROR'
-  | 'TIMEOUT'
-  | 'ABORTED'
-  | 'BAD_RESPONSE'
-  | (string & {});
+export type SdkErrorCode = ErrorCode | 'NETWORK_ERROR' | 'TIMEOUT' | 'ABORTED' | 'BAD_RESPONSE' | (string & {});
 
 export interface GraphQLErrorLike {
   message?: string;
@@ -59,8 +45,7 @@ const CODE_BY_STATUS: Record<number, SdkErrorCode> = {
   504: 'UPSTREAM_TIMEOUT',
 };
 
-function codeForStatus(status: number | undefined): SdkErrorCode {
-  if (status === undefined) return 'BAD_RESPONSE';
+function codeForStatus(status: number): SdkErrorCode {
   return CODE_BY_STATUS[status] ?? (status >= 500 ? 'INTERNAL' : 'BAD_RESPONSE');
 }
 
@@ -68,7 +53,7 @@ export function isSuccessStatus(status: number): boolean {
   return status >= 200 && status < 300;
 }
 
-export function errorFromGraphQLErrors(errors: GraphQLErrorLike[], status?: number): SdkError {
+function errorFromGraphQLErrors(errors: GraphQLErrorLike[], status: number): SdkError {
   const first = errors[0] ?? {};
   const code = first.extensions && typeof first.extensions.code === 'string' ? first.extensions.code : undefined;
   const message = typeof first.message === 'string' ? first.message : 'Request failed.';

@@ -120,14 +120,15 @@ export function openSseRequest(request: SseRequest, handlers: SseHandlers): SseC
       if (chunkSeen) feed(decoder.end());
       else feed(bodyToText(result.data)); // runtimes that never deliver chunks hand over the whole body here
       if (closed) return;
-      parser.end();
       const status = result.statusCode;
-      const error = isSuccessStatus(status)
-        ? eventSeen || (contentType ?? '').indexOf('json') === -1
-          ? undefined
-          : errorFromResponse(status, bodyToJson(keptBody))
-        : (errorFromResponse(status, bodyToJson(chunkSeen ? keptBody : result.data)) ??
-          new SdkError('BAD_RESPONSE', `HTTP ${status}`, { status }));
+      let error: SdkError | undefined;
+      if (!isSuccessStatus(status)) {
+        // The whole body when it came in one piece: keptBody stops growing at MAX_KEPT_BODY.
+        error = errorFromResponse(status, bodyToJson(chunkSeen ? keptBody : result.data));
+      } else if (!eventSeen && (contentType ?? '').indexOf('json') !== -1) {
+        // A JSON answer instead of a stream: GraphQL errors refused before any event.
+        error = errorFromResponse(status, bodyToJson(keptBody));
+      }
       shutdown();
       if (error) handlers.onError(error);
       else handlers.onEnd();

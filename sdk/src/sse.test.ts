@@ -1,6 +1,15 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type SseEvent, SseParser, serializeSseEvent } from './sse.ts';
+import { type SseEvent, SseParser } from './sse.ts';
+
+/** Serializes events the way a server writes them. */
+function serializeSseEvent(event: SseEvent, lineEnd = '\n'): string {
+  let out = '';
+  if (event.event !== 'message') out += `event: ${event.event}${lineEnd}`;
+  if (event.id !== undefined) out += `id: ${event.id}${lineEnd}`;
+  for (const line of event.data.split(/\r\n|\r|\n/)) out += `data: ${line}${lineEnd}`;
+  return out + lineEnd;
+}
 
 function parseAll(pieces: string[]): SseEvent[] {
   const parser = new SseParser();

@@ -87,12 +87,3 @@ export class SseParser {
     this.dataLines = undefined;
   }
 }
-
-/** Serializes events the way a server writes them (used by tests and fakes). */
-export function serializeSseEvent(event: SseEvent, lineEnd = '\n'): string {
-  let out = '';
-  if (event.event !== 'message') out += `event: ${event.event}${lineEnd}`;
-  if (event.id !== undefined) out += `id: ${event.id}${lineEnd}`;
-  for (const line of event.data.split(/\r\n|\r|\n/)) out += `data: ${line}${lineEnd}`;
-  return out + lineEnd;
-}

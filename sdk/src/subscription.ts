@@ -1,7 +1,7 @@
 import { ChatEventsDocument } from '../generated/graphql.ts';
 import { Channel } from './channel.ts';
 import type { GraphQLRequestBody, TransportContext } from './context.ts';
-import { errorFromResponse, isSdkError, SdkError } from './errors.ts';
+import { errorFromResponse, SdkError } from './errors.ts';
 import type { SseEvent } from './sse.ts';
 import { openSseRequest, type SseConnection } from './sse-request.ts';
 
@@ -34,11 +34,6 @@ function asChatEvent(value: unknown): ChatEventLike | undefined {
     : undefined;
 }
 
-function toSdkError(error: unknown): SdkError {
-  if (isSdkError(error)) return error;
-  return new SdkError('INTERNAL', error instanceof Error ? error.message : String(error));
-}
-
 /**
  * A GraphQL subscription over SSE. Streams of chat events (values with `runId` and `eventId`) survive dead
  * connections: after an idle timeout or network failure the stream re-attaches with `ChatEvents(runId, after)`,
@@ -54,9 +49,8 @@ export function subscribe<R>(
   let rootField: string | undefined;
   let runId: string | undefined;
   let lastEventId: string | undefined;
-  const seenEventIds = new Set<string>();
-  let receivedAny = false;
-  let authRetried = false;
+  /** Whether the current connection already asked for a fresh token: each connection may retry a 401 once. */
+  let refreshedToken = false;
   let failedResumes = 0;
   let runIdWaiters: Array<() => void> = [];
   const settleRunIdWaiters = () => {
@@ -95,8 +89,7 @@ export function subscribe<R>(
   };
 
   const handleError = (error: SdkError, body: GraphQLRequestBody) => {
-    if (error.code === 'UNAUTHENTICATED' && context.auth.canRefresh && !authRetried && !receivedAny) {
-      authRetried = true;
+    if (error.code === 'UNAUTHENTICATED' && context.auth.canRefresh && !refreshedToken) {
       stop();
       connect(body, true);
     } else if (RESUMABLE_CODES.indexOf(error.code) !== -1 && runId !== undefined) {
@@ -137,20 +130,20 @@ export function subscribe<R>(
     const value = data[field];
     const chatEvent = asChatEvent(value);
     if (chatEvent) {
-      if (seenEventIds.has(chatEvent.eventId)) return;
-      seenEventIds.add(chatEvent.eventId);
+      // Event ids count up from 1; a resume replays from `after`, so anything not newer was delivered already.
+      if (lastEventId !== undefined && Number(chatEvent.eventId) <= Number(lastEventId)) return;
       runId = chatEvent.runId;
       lastEventId = chatEvent.eventId;
       failedResumes = 0;
       settleRunIdWaiters();
     }
-    receivedAny = true;
     channel.push((field === rootField ? data : { [rootField]: value }) as R);
     if (chatEvent && TERMINAL_EVENTS.indexOf(chatEvent.__typename ?? '') !== -1) finish();
   };
 
   const connect = (body: GraphQLRequestBody, forceRefresh: boolean) => {
     resumeTimer = undefined;
+    refreshedToken = forceRefresh;
     context.auth.headers(forceRefresh).then(
       (authHeader) => {
         if (channel.isClosed) return;
@@ -176,7 +169,7 @@ export function subscribe<R>(
           },
         );
       },
-      (error: unknown) => finish(toSdkError(error)),
+      (error: SdkError) => finish(error),
     );
   };
 

@@ -1,20 +1,6 @@
-/** The one error model shared by every surface (REST, GraphQL, tRPC, SDK). */
-export const ERROR_CODES = [
-  'INVALID_INPUT',
-  'UNAUTHENTICATED',
-  'NOT_FOUND',
-  'CANCELLED',
-  'PAYLOAD_TOO_LARGE',
-  'RATE_LIMITED',
-  'UPSTREAM_REJECTED',
-  'UPSTREAM_AUTH',
-  'UPSTREAM_UNAVAILABLE',
-  'UPSTREAM_TIMEOUT',
-  'UPSTREAM_FAILED',
-  'INTERNAL',
-] as const;
+import type { ErrorCode } from './error-codes.ts';
 
-export type ErrorCode = (typeof ERROR_CODES)[number];
+export { ERROR_CODES, type ErrorCode } from './error-codes.ts';
 
 export const HTTP_STATUS: Record<ErrorCode, number> = {
   INVALID_INPUT: 400,

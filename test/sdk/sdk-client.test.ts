@@ -93,6 +93,14 @@ describe('mini-program bundle in a bare runtime', () => {
     streamedText(events);
     expect(calls).toEqual([false, true]);
   });
+
+  it('reports a token supplier that fails as an SdkError, on every call', async () => {
+    const getToken = () => Promise.reject(new Error('wx.login failed'));
+    const { client } = setup({}, { apiKey: undefined, getToken });
+    const expected = { name: 'SdkError', code: 'INTERNAL', message: 'wx.login failed' };
+    expect(await rejection(client.sendChat(ask('hi')))).toMatchObject(expected);
+    expect(await rejection(collect(client.chatStream(ask('hi'))))).toMatchObject(expected);
+  });
 });
 
 describe('chatStream over chunked wx.request', () => {
@@ -141,6 +149,19 @@ describe('chatStream over chunked wx.request', () => {
       expect(simulator.requests[0]!.aborted).toBe(true);
     },
   );
+
+  it('refreshes an expired token when it resumes a stream', async () => {
+    const calls: boolean[] = [];
+    // Valid for the first connection; the resume's cached token has expired meanwhile.
+    const getToken = (options: { forceRefresh: boolean }) => {
+      calls.push(options.forceRefresh);
+      return Promise.resolve(calls.length === 1 || options.forceRefresh ? 'fresh-token' : 'stale-token');
+    };
+    const { client, simulator } = setup({ seed: 9 }, { apiKey: undefined, getToken, idleTimeoutMs: 300 });
+    simulator.dropNextStream(400);
+    expect(streamedText(await collect(client.chatStream(ask('FAKE_CHINESE'))))).toBe(CHINESE_ANSWER);
+    expect(calls).toEqual([false, false, true]);
+  });
 
   it('fails with TIMEOUT when a stream goes silent before its run id is known (no safe resume)', async () => {
     const { client, simulator } = setup({ seed: 5 }, { idleTimeoutMs: 200 });

@@ -1,0 +1,17 @@
+/** The one error model's codes, shared by every surface (REST, GraphQL, tRPC) and the SDK (hence no dependencies). */
+export const ERROR_CODES = [
+  'INVALID_INPUT',
+  'UNAUTHENTICATED',
+  'NOT_FOUND',
+  'CANCELLED',
+  'PAYLOAD_TOO_LARGE',
+  'RATE_LIMITED',
+  'UPSTREAM_REJECTED',
+  'UPSTREAM_AUTH',
+  'UPSTREAM_UNAVAILABLE',
+  'UPSTREAM_TIMEOUT',
+  'UPSTREAM_FAILED',
+  'INTERNAL',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
