@@ -3,7 +3,8 @@
  *
  * It replays the wire shapes captured from the real gateway (/work/shared/openclaw-wire, contract in
  * openclaw-gateway.md): headers, error envelopes, ids, SSE event order. The "model" echoes the last user text
- * like the real harness's fake LLM. Magic words in the last user text trigger failure modes (see MAGIC_WORDS).
+ * like the real harness's fake LLM. Magic words in the last user text trigger failure modes (see MAGIC_FLAGS,
+ * MAGIC_NUMBERS).
  *
  * Only `node:` built-ins; one JSON.parse per request and no per-delta object serialisation, because the
  * latency/CPU benchmark also runs against it.
@@ -52,21 +53,24 @@ export interface FakeGateway {
   close(): Promise<void>;
 }
 
-/** Magic words recognised anywhere in the last user message text. `<ms>` and `<n>` are decimal integers. */
-export const MAGIC_WORDS = [
-  'FAKE_FAIL_500',
-  'FAKE_500',
-  'FAKE_RACE',
-  'FAKE_429',
-  'FAKE_HANG',
-  'FAKE_SILENT',
-  'FAKE_SLOW_<ms>',
-  'FAKE_CUT',
-  'FAKE_DELTAS_<n>',
-  'FAKE_MEDIA',
-  'FAKE_CHINESE',
-  'FAKE_LONG',
-] as const;
+/**
+ * Magic words recognised anywhere in the last user message text, by plain substring match. Each flag word sets
+ * the `Magic` field of the same key; each number word is followed by a decimal integer (`FAKE_SLOW_250`,
+ * `FAKE_DELTAS_5`) and sets its field to that number.
+ */
+export const MAGIC_FLAGS = {
+  fail500: 'FAKE_FAIL_500',
+  err500: 'FAKE_500',
+  race: 'FAKE_RACE',
+  rateLimited: 'FAKE_429',
+  hang: 'FAKE_HANG',
+  silent: 'FAKE_SILENT',
+  cut: 'FAKE_CUT',
+  media: 'FAKE_MEDIA',
+  chinese: 'FAKE_CHINESE',
+  long: 'FAKE_LONG',
+} as const;
+export const MAGIC_NUMBERS = { slowMs: 'FAKE_SLOW_', deltas: 'FAKE_DELTAS_' } as const;
 
 export const FAKE_MEDIA_TEXT =
   'Here is the chart: ![chart](https://example.com/chart.png) and the [report](https://example.com/report.pdf). ' +
@@ -139,20 +143,7 @@ const ZERO_RESPONSES_USAGE =
 // biome-ignore lint/suspicious/noExplicitAny: untyped parsed JSON, narrowed by hand
 type Json = any;
 
-interface Magic {
-  fail500: boolean;
-  err500: boolean;
-  race: boolean;
-  rateLimited: boolean;
-  hang: boolean;
-  silent: boolean;
-  cut: boolean;
-  media: boolean;
-  chinese: boolean;
-  long: boolean;
-  slowMs: number;
-  deltas: number;
-}
+type Magic = Record<keyof typeof MAGIC_FLAGS, boolean> & Record<keyof typeof MAGIC_NUMBERS, number>;
 
 interface State {
   token: string;
@@ -196,6 +187,17 @@ interface Turn {
   session: string;
   stable: boolean;
   bodyBytes: number;
+}
+
+/** One accepted turn being answered: what every endpoint handler needs, built once by `respond()`. */
+interface Exchange {
+  state: State;
+  turn: Turn;
+  /** Turns this session had before this one. */
+  history: number;
+  magic: Magic | undefined;
+  res: ServerResponse;
+  run: Run;
 }
 
 interface Answer {
@@ -863,24 +865,19 @@ function parseResponses(state: State, req: IncomingMessage, body: Json, bodyByte
 // ---------------------------------------------------------------------------------------------------------------
 // Answering
 
+const MAGIC_FLAG_ENTRIES = Object.entries(MAGIC_FLAGS) as [keyof typeof MAGIC_FLAGS, string][];
+const SLOW_RE = new RegExp(`${MAGIC_NUMBERS.slowMs}(\\d+)`);
+const DELTAS_RE = new RegExp(`${MAGIC_NUMBERS.deltas}(\\d+)`);
+
 function parseMagic(text: string): Magic | undefined {
   if (!text.includes('FAKE_')) return undefined;
-  const slow = /FAKE_SLOW_(\d+)/.exec(text);
-  const deltas = /FAKE_DELTAS_(\d+)/.exec(text);
-  return {
-    fail500: text.includes('FAKE_FAIL_500'),
-    err500: text.includes('FAKE_500'),
-    race: text.includes('FAKE_RACE'),
-    rateLimited: text.includes('FAKE_429'),
-    hang: text.includes('FAKE_HANG'),
-    silent: text.includes('FAKE_SILENT'),
-    cut: text.includes('FAKE_CUT'),
-    media: text.includes('FAKE_MEDIA'),
-    chinese: text.includes('FAKE_CHINESE'),
-    long: text.includes('FAKE_LONG'),
-    slowMs: slow ? Number(slow[1]) : 0,
-    deltas: deltas ? Math.min(MAX_DELTAS, Number(deltas[1])) : -1,
-  };
+  const magic = {} as Magic;
+  for (const [key, word] of MAGIC_FLAG_ENTRIES) magic[key] = text.includes(word);
+  const slow = SLOW_RE.exec(text);
+  const deltas = DELTAS_RE.exec(text);
+  magic.slowMs = slow ? Number(slow[1]) : 0;
+  magic.deltas = deltas ? Math.min(MAX_DELTAS, Number(deltas[1])) : -1;
+  return magic;
 }
 
 /** Words with their leading whitespace, like the real gateway re-chunks deltas (" stream", " me"). */
@@ -919,12 +916,13 @@ async function respond(state: State, endpoint: FakeEndpoint, turn: Turn, res: Se
     state.sessions.set(turn.session, history + 1);
   }
   if (magic?.hang || (magic?.silent && !turn.stream)) return; // nothing at all until the client closes
+  const x: Exchange = { state, turn, history, magic, res, run };
   if (endpoint === 'chatCompletions') {
-    if (turn.stream) await chatStream(state, turn, history, magic, res, run);
-    else await chatJson(state, turn, history, magic, res, run);
+    if (turn.stream) await chatStream(x);
+    else await chatJson(x);
   } else {
-    if (turn.stream) await responsesStream(state, turn, history, magic, res, run);
-    else await responsesJson(state, turn, history, magic, res, run);
+    if (turn.stream) await responsesStream(x);
+    else await responsesJson(x);
   }
 }
 
@@ -937,26 +935,36 @@ function cutConnection(res: ServerResponse, run: Run): void {
   res.socket?.destroy();
 }
 
-async function chatJson(
-  state: State,
-  turn: Turn,
-  history: number,
-  magic: Magic | undefined,
-  res: ServerResponse,
-  run: Run,
-): Promise<void> {
-  if (magic?.cut) return cutConnection(res, run);
+/**
+ * What a handler's shared steps leave it to send: the answer, 'failed' (FAKE_FAIL_500: the endpoint's upstream
+ * error), or undefined (nothing more: FAKE_CUT/FAKE_SILENT, or the client went away).
+ */
+type Outcome = Answer | 'failed' | undefined;
+
+/** Non-stream steps: FAKE_CUT, FAKE_SLOW_<ms>, FAKE_FAIL_500, then the answer after its deltas' total delay. */
+async function jsonAnswer(x: Exchange): Promise<Outcome> {
+  const { magic, run } = x;
+  if (magic?.cut) {
+    cutConnection(x.res, run);
+    return undefined;
+  }
   await sleep(run, magic?.slowMs ?? 0);
-  if (run.gone) return;
-  if (magic?.fail500) return sendJson(res, 502, ERR_UPSTREAM);
-  const answer = buildAnswer(turn, history, magic);
-  await sleep(run, state.deltaDelayMs * (answer.deltas.length - 1));
-  if (run.gone) return;
+  if (run.gone) return undefined;
+  if (magic?.fail500) return 'failed';
+  const answer = buildAnswer(x.turn, x.history, magic);
+  await sleep(run, x.state.deltaDelayMs * (answer.deltas.length - 1));
+  return run.gone ? undefined : answer;
+}
+
+async function chatJson(x: Exchange): Promise<void> {
+  const answer = await jsonAnswer(x);
+  if (answer === 'failed') return sendJson(x.res, 502, ERR_UPSTREAM);
+  if (!answer) return;
   const completion = answer.deltas.length;
   sendJson(
-    res,
+    x.res,
     200,
-    `{"id":"chatcmpl_${randomUUID()}","object":"chat.completion","created":${nowSeconds()},"model":${JSON.stringify(turn.model)},` +
+    `{"id":"chatcmpl_${randomUUID()}","object":"chat.completion","created":${nowSeconds()},"model":${JSON.stringify(x.turn.model)},` +
       `"choices":[{"index":0,"message":{"role":"assistant","content":${JSON.stringify(answer.text)}},"finish_reason":"stop"}],` +
       `"usage":{"prompt_tokens":${answer.promptTokens},"completion_tokens":${completion},"total_tokens":${answer.promptTokens + completion}}}`,
   );
@@ -970,16 +978,25 @@ function startSse(res: ServerResponse): void {
   res.statusCode = 200;
 }
 
+/**
+ * Stream steps after the opening frames: FAKE_SILENT, FAKE_SLOW_<ms>, FAKE_FAIL_500, then the deltas through
+ * `frame`. Yields the answer only once every delta is written.
+ */
+async function streamAnswer(x: Exchange, frame: (delta: string) => string): Promise<Outcome> {
+  const { magic, run } = x;
+  if (magic?.silent) return undefined;
+  await sleep(run, magic?.slowMs ?? 0);
+  if (run.gone) return undefined;
+  if (magic?.fail500) return 'failed';
+  const answer = buildAnswer(x.turn, x.history, magic);
+  return (await writeDeltas(x, answer.deltas, frame)) ? answer : undefined;
+}
+
 /** Writes the deltas; returns false if the run ended early (client gone, or FAKE_CUT). */
-async function writeDeltas(
-  state: State,
-  deltas: string[],
-  frame: (delta: string) => string,
-  cut: boolean,
-  res: ServerResponse,
-  run: Run,
-): Promise<boolean> {
-  const delay = state.deltaDelayMs;
+async function writeDeltas(x: Exchange, deltas: string[], frame: (delta: string) => string): Promise<boolean> {
+  const { res, run } = x;
+  const cut = x.magic?.cut === true;
+  const delay = x.state.deltaDelayMs;
   const corked = delay === 0;
   if (corked) res.cork();
   try {
@@ -1010,28 +1027,19 @@ async function writeDeltas(
   }
 }
 
-async function chatStream(
-  state: State,
-  turn: Turn,
-  history: number,
-  magic: Magic | undefined,
-  res: ServerResponse,
-  run: Run,
-): Promise<void> {
+async function chatStream(x: Exchange): Promise<void> {
+  const { turn, res } = x;
   const prefix = `data: {"id":"chatcmpl_${randomUUID()}","object":"chat.completion.chunk","created":${nowSeconds()},"model":${JSON.stringify(turn.model)},"choices":`;
   startSse(res);
   res.write(`${prefix}[{"index":0,"delta":{"role":"assistant"},"finish_reason":null}]}\n\n`);
-  if (magic?.silent) return;
-  await sleep(run, magic?.slowMs ?? 0);
-  if (run.gone) return;
-  if (magic?.fail500) {
+  const frame = (delta: string) =>
+    `${prefix}[{"index":0,"delta":{"content":${JSON.stringify(delta)}},"finish_reason":null}]}\n\n`;
+  const answer = await streamAnswer(x, frame);
+  if (answer === 'failed') {
     res.end(`data: ${ERR_UPSTREAM}\n\ndata: [DONE]\n\n`);
     return;
   }
-  const answer = buildAnswer(turn, history, magic);
-  const frame = (delta: string) =>
-    `${prefix}[{"index":0,"delta":{"content":${JSON.stringify(delta)}},"finish_reason":null}]}\n\n`;
-  if (!(await writeDeltas(state, answer.deltas, frame, magic?.cut === true, res, run))) return;
+  if (!answer) return;
   let tail = `${prefix}[{"index":0,"delta":{},"finish_reason":"stop"}]}\n\n`;
   if (turn.includeUsage) {
     const completion = answer.deltas.length;
@@ -1068,50 +1076,35 @@ function messageItem(msgId: string, text: string): string {
   return `{"type":"message","id":"${msgId}","role":"assistant","content":[{"type":"output_text","text":${JSON.stringify(text)}}],"phase":"final_answer","status":"completed"}`;
 }
 
-function rememberResponse(state: State, id: string, turn: Turn, history: number): void {
-  state.responseSessions.set(id, { session: turn.session, turns: history + 1 });
-  if (state.responseSessions.size > MAX_REMEMBERED_RESPONSES) {
-    const oldest = state.responseSessions.keys().next().value;
-    if (oldest !== undefined) state.responseSessions.delete(oldest);
+function rememberResponse(x: Exchange, id: string): void {
+  const sessions = x.state.responseSessions;
+  sessions.set(id, { session: x.turn.session, turns: x.history + 1 });
+  if (sessions.size > MAX_REMEMBERED_RESPONSES) {
+    const oldest = sessions.keys().next().value;
+    if (oldest !== undefined) sessions.delete(oldest);
   }
 }
 
-async function responsesJson(
-  state: State,
-  turn: Turn,
-  history: number,
-  magic: Magic | undefined,
-  res: ServerResponse,
-  run: Run,
-): Promise<void> {
-  if (magic?.cut) return cutConnection(res, run);
-  await sleep(run, magic?.slowMs ?? 0);
-  if (run.gone) return;
+async function responsesJson(x: Exchange): Promise<void> {
+  const { turn, res } = x;
+  const answer = await jsonAnswer(x);
+  if (!answer) return;
   const id = `resp_${randomUUID()}`;
-  if (magic?.fail500) {
+  if (answer === 'failed') {
     return sendJson(
       res,
       502,
       responseObject(id, nowSeconds(), 'failed', turn.model, '[]', ZERO_RESPONSES_USAGE, FAILED_ERROR),
     );
   }
-  const answer = buildAnswer(turn, history, magic);
-  await sleep(run, state.deltaDelayMs * (answer.deltas.length - 1));
-  if (run.gone) return;
-  rememberResponse(state, id, turn, history);
+  rememberResponse(x, id);
   const output = `[${messageItem(`msg_${randomUUID()}`, answer.text)}]`;
   const usage = responsesUsage(answer.promptTokens, answer.deltas.length);
   sendJson(res, 200, responseObject(id, nowSeconds(), 'completed', turn.model, output, usage));
 }
 
-async function responsesStream(
-  state: State,
-  turn: Turn,
-  history: number,
-  magic: Magic | undefined,
-  res: ServerResponse,
-  run: Run,
-): Promise<void> {
+async function responsesStream(x: Exchange): Promise<void> {
+  const { turn, res } = x;
   const id = `resp_${randomUUID()}`;
   const msgId = `msg_${randomUUID()}`;
   const createdAt = nowSeconds();
@@ -1124,19 +1117,16 @@ async function responsesStream(
       `event: response.output_item.added\ndata: {"type":"response.output_item.added","output_index":0,"item":{"type":"message","id":"${msgId}","role":"assistant","content":[],"status":"in_progress"}}\n\n` +
       `event: response.content_part.added\ndata: {"type":"response.content_part.added",${at},"part":{"type":"output_text","text":""}}\n\n`,
   );
-  if (magic?.silent) return;
-  await sleep(run, magic?.slowMs ?? 0);
-  if (run.gone) return;
-  if (magic?.fail500) {
+  const frame = (delta: string) =>
+    `event: response.output_text.delta\ndata: {"type":"response.output_text.delta",${at},"delta":${JSON.stringify(delta)}}\n\n`;
+  const answer = await streamAnswer(x, frame);
+  if (answer === 'failed') {
     const failed = responseObject(id, createdAt, 'failed', turn.model, '[]', ZERO_RESPONSES_USAGE, FAILED_ERROR);
     res.end(`event: response.failed\ndata: {"type":"response.failed","response":${failed}}\n\ndata: [DONE]\n\n`);
     return;
   }
-  const answer = buildAnswer(turn, history, magic);
-  const frame = (delta: string) =>
-    `event: response.output_text.delta\ndata: {"type":"response.output_text.delta",${at},"delta":${JSON.stringify(delta)}}\n\n`;
-  if (!(await writeDeltas(state, answer.deltas, frame, magic?.cut === true, res, run))) return;
-  rememberResponse(state, id, turn, history);
+  if (!answer) return;
+  rememberResponse(x, id);
   const text = JSON.stringify(answer.text);
   const item = messageItem(msgId, answer.text);
   const completed = responseObject(
