@@ -88,6 +88,10 @@ function bodyReader(res: Response) {
   const decoder = new TextDecoder();
   let text = '';
   return {
+    /** All text received so far (also after a read failed). */
+    get text(): string {
+      return text;
+    },
     /** Reads until `predicate(textSoFar)` holds (or the body ends); returns all text so far. */
     async until(predicate: (text: string) => boolean): Promise<string> {
       while (!predicate(text)) {
@@ -785,19 +789,13 @@ describe('magic words', () => {
   it('FAKE_CUT: stream breaks after 2 deltas without [DONE]; non-stream closes without answering', async () => {
     const res = await chat('FAKE_CUT', { stream: true });
     expect(res.status).toBe(200);
-    const reader = res.body!.getReader();
-    let text = '';
-    let failed = false;
-    try {
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        text += new TextDecoder().decode(value);
-      }
-    } catch {
-      failed = true;
-    }
+    const body = bodyReader(res);
+    const failed = await body.rest().then(
+      () => false,
+      () => true,
+    );
     expect(failed).toBe(true);
+    const text = body.text;
     const events = parseSse(text);
     expect(events).toHaveLength(3);
     expect(text).not.toContain('[DONE]');
