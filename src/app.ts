@@ -9,6 +9,8 @@ import { type Authenticate, createAuthenticator } from './http/auth.ts';
 import { registerErrorHandling } from './http/errors.ts';
 import { registerHealth } from './http/health.ts';
 import { useLargeJsonBodies } from './http/json-body.ts';
+import { logAnsweredError } from './http/log-policy.ts';
+import { registerStreamHeaders } from './http/stream-headers.ts';
 import { registerRestChat } from './rest/chat-route.ts';
 import { registerTrpc } from './trpc/plugin.ts';
 
@@ -31,13 +33,8 @@ class CompletionLogs extends LogController {
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
-export interface BuildOptions {
-  /** GraphQL's and tRPC's lean paths for single JSON calls; off only to compare them with the libraries' own. */
-  fastPaths?: boolean;
-}
-
 /** Builds the whole server (not listening): one chat service, every surface mounted on it. */
-export async function buildApp(config: Config, gateway?: AppGateway, options: BuildOptions = {}): Promise<App> {
+export async function buildApp(config: Config, gateway?: AppGateway): Promise<App> {
   const server = Fastify({
     logger: {
       level: config.logLevel,
@@ -60,21 +57,15 @@ export async function buildApp(config: Config, gateway?: AppGateway, options: Bu
     runs,
     limits: config.limits,
     runTimeoutMs: config.runTimeoutMs,
-    onError: (error, run) => {
-      const level = error.code === 'INTERNAL' ? 'error' : 'warn';
-      server.log[level]({ runId: run.id, code: error.code, err: error.cause ?? error }, error.message);
-    },
+    onError: (error, run) =>
+      logAnsweredError(run.log ?? server.log, error.code, error.message, error, { runId: run.id }),
   });
   const authenticate = createAuthenticator(config.apiKeys);
 
   server.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
-    // Event streams (tRPC and GraphQL SSE) must pass nginx unbuffered and uncompressed.
-    if (request.headers.accept?.includes('text/event-stream')) {
-      reply.raw.setHeader('x-accel-buffering', 'no');
-      reply.raw.setHeader('cache-control', 'no-cache, no-transform');
-    }
   });
+  registerStreamHeaders(server);
   server.addHook('preClose', async () => runs.close());
   server.addHook('onClose', async () => {
     if (!gateway) await upstream.close();
@@ -96,9 +87,8 @@ export async function buildApp(config: Config, gateway?: AppGateway, options: Bu
     limits: config.limits,
     graphiql: config.graphiql,
     introspection: config.introspection,
-    fastPath: options.fastPaths,
   });
-  await registerTrpc(server, { service, authenticate, fastPath: options.fastPaths });
+  await registerTrpc(server, { service, authenticate });
 
   return { server, service, runs, authenticate };
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ChatEvent, ChatResult } from '../contract/chat.ts';
 import { AppError } from '../contract/errors.ts';
+import type { RunLog } from './service.ts';
 
 type EventBody = { type: 'started' } | { type: 'delta'; text: string } | { type: 'completed'; result: ChatResult };
 
@@ -28,9 +29,13 @@ export class Run {
   /** Settles with the final result or failure; never left unobserved-rejected. */
   readonly result: Promise<ChatResult>;
 
-  constructor(principalId: string, model: string) {
+  /** The logger of the request that started the run. */
+  readonly log: RunLog | undefined;
+
+  constructor(principalId: string, model: string, log?: RunLog) {
     this.principalId = principalId;
     this.model = model;
+    this.log = log;
     this.result = new Promise<ChatResult>((resolve, reject) => {
       this.#settle = { resolve, reject };
     });

@@ -335,7 +335,7 @@ describe('ChatService streaming runs', () => {
       gateway.signals.push(signal);
       return pending;
     };
-    const sent = service.send(alice, { messages: [{ role: 'user', content: 'hi' }] }, controller.signal);
+    const sent = service.send(alice, { messages: [{ role: 'user', content: 'hi' }] }, { signal: controller.signal });
     controller.abort();
     await expect(sent).rejects.toMatchObject({ code: 'CANCELLED' });
   });

@@ -1,3 +1,4 @@
+import type { FastifyBaseLogger } from 'fastify';
 import type { ChatEvent, ChatMessageInput, ChatResult, SendChatInput } from '../contract/chat.ts';
 import { AppError, toAppError } from '../contract/errors.ts';
 import type { AttachmentLimits } from '../contract/limits.ts';
@@ -26,9 +27,19 @@ export interface ChatServiceOptions {
   onError?: (error: AppError, run: Run) => void;
 }
 
+/** Where a run's failures are logged: the logger of the request that started it (so lines carry its id). */
+export type RunLog = Pick<FastifyBaseLogger, 'info' | 'error'>;
+
 export interface StartOptions {
   /** Stream deltas from the gateway (else one non-streaming upstream call). */
   stream: boolean;
+  log?: RunLog;
+}
+
+export interface SendOptions {
+  /** Aborts (cancels the run) when the caller goes away. */
+  signal?: AbortSignal;
+  log?: RunLog;
 }
 
 const FIRST_TURN_RACE_RETRY_MS = 150;
@@ -74,7 +85,7 @@ export class ChatService {
   /** Starts a run; it proceeds server-side whoever listens. Validation errors are thrown before any run exists. */
   start(principal: Principal, input: SendChatInput, options: StartOptions): Run {
     const request = { ...this.prepare(principal, input), stream: options.stream };
-    const run = new Run(principal.id, request.model);
+    const run = new Run(principal.id, request.model, options.log);
     this.#options.runs.add(run);
     run.emit({ type: 'started' });
     void this.#drive(run, request);
@@ -82,8 +93,9 @@ export class ChatService {
   }
 
   /** A run awaited to completion (non-streaming surfaces). Rejects with the run's AppError. */
-  async send(principal: Principal, input: SendChatInput, signal?: AbortSignal): Promise<ChatResult> {
-    const run = this.start(principal, input, { stream: false });
+  async send(principal: Principal, input: SendChatInput, options: SendOptions = {}): Promise<ChatResult> {
+    const { signal, log } = options;
+    const run = this.start(principal, input, { stream: false, log });
     const onAbort = () => run.cancel();
     if (signal?.aborted) onAbort();
     signal?.addEventListener('abort', onAbort, { once: true });

@@ -5,7 +5,7 @@ import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { execute, subscribe } from 'graphql';
 import { makeHandler } from 'graphql-ws/use/@fastify/websocket';
-import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
+import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import type { Principal } from '../chat/principal.ts';
 import type { ChatService } from '../chat/service.ts';
 import type { AttachmentLimits } from '../contract/limits.ts';
@@ -15,7 +15,6 @@ import type { GraphQLContext, ServerContext } from './context.ts';
 import { maskError, yogaLogger } from './errors.ts';
 import { useNoIntrospection } from './no-introspection.ts';
 import { schema } from './schema.ts';
-import { createSingleResultPath } from './single-result.ts';
 
 export interface GraphQLOptions {
   service: ChatService;
@@ -24,8 +23,6 @@ export interface GraphQLOptions {
   graphiql: boolean;
   introspection: boolean;
   path?: string;
-  /** Serve plain JSON queries and mutations without yoga's fetch round trip (see single-result.ts). Default true. */
-  fastPath?: boolean;
 }
 
 const GRAPHIQL_EXAMPLE = /* GraphQL */ `# Set your API key in the Headers tab below, then run this subscription.
@@ -40,16 +37,6 @@ subscription Chat {
 }
 `;
 
-/** Event streams must reach phones unbuffered through nginx. */
-const noProxyBuffering: Plugin = {
-  onResponse({ response }) {
-    if (response.headers.get('content-type')?.startsWith('text/event-stream')) {
-      response.headers.set('x-accel-buffering', 'no');
-      response.headers.set('cache-control', 'no-cache, no-transform');
-    }
-  },
-};
-
 /**
  * `/graphql`: queries and mutations over HTTP, subscriptions over SSE (POST) and graphql-ws, GraphiQL on GET.
  * Returns the yoga instance, for inspection.
@@ -63,10 +50,9 @@ export async function registerGraphQL(
     principal: principal ?? req.principal,
     service: options.service,
     limits: options.limits,
+    log: req.log,
     signal,
   });
-  const singleResult =
-    options.fastPath === false ? undefined : createSingleResultPath({ schema, contextFor, maskError });
   const yoga = createYoga<ServerContext, GraphQLContext>({
     schema,
     graphqlEndpoint: path,
@@ -87,7 +73,7 @@ export async function registerGraphQL(
     maskedErrors: { maskError },
     context: ({ request, ...serverContext }) => contextFor({ ...serverContext, signal: request?.signal }),
     plugins: [
-      // graphql-js's reference executor, as on the lean path: cheaper variable coercion than graphql-tools', same @oneOf.
+      // graphql-js's reference executor: cheaper variable coercion than graphql-tools', same @oneOf.
       useEngine({ execute, subscribe }),
       EnvelopArmorPlugin({
         maxDepth: { n: 12 },
@@ -99,8 +85,6 @@ export async function registerGraphQL(
       }),
       useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf', 'x-api-key', 'authorization'] }),
       ...(options.introspection ? [] : [useNoIntrospection()]),
-      noProxyBuffering,
-      ...(singleResult ? [singleResult.plugin] : []),
     ],
   });
 
@@ -161,18 +145,7 @@ export async function registerGraphQL(
       .send({ errors: [{ message: appError.message, extensions: { code: appError.code } }] });
   };
 
-  const executeSingleResult = singleResult?.bind(yoga.fetchAPI);
   const handler = async (request: FastifyRequest, reply: FastifyReply) => {
-    if (executeSingleResult && request.method === 'POST') {
-      const single = await executeSingleResult(request, reply);
-      if (single) {
-        reply.status(single.status).header('content-type', single.contentType);
-        single.headers?.forEach((value, key) => {
-          reply.header(key, value);
-        });
-        return reply.send(single.body);
-      }
-    }
     const response = await yoga.handleNodeRequestAndResponse(request, reply, { req: request, reply });
     response.headers.forEach((value, key) => {
       reply.header(key, value);

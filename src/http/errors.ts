@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, ERROR_TYPE, toAppError } from '../contract/errors.ts';
+import { logAnsweredError } from './log-policy.ts';
 
 export interface ErrorBody {
   error: { code: string; message: string; type: string; requestId: string };
@@ -44,9 +45,7 @@ export function sendError(reply: FastifyReply, error: AppError): FastifyReply {
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     const appError = fromFastifyError(error);
-    // Upstream failures were already logged with their cause by the chat service.
-    if (appError.code === 'INTERNAL') request.log.error({ err: error, cause: appError.cause }, appError.message);
-    else request.log.info({ code: appError.code }, appError.message);
+    logAnsweredError(request.log, appError.code, appError.message, appError.code === 'INTERNAL' ? error : undefined);
     return sendError(reply, appError);
   });
   app.setNotFoundHandler((request, reply) =>

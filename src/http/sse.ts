@@ -1,17 +1,10 @@
 import type { FastifyReply } from 'fastify';
+import { SSE_HEADERS } from './stream-headers.ts';
 
 export interface SseWriterOptions {
   heartbeatMs: number;
   headers?: Record<string, string>;
 }
-
-/** Headers every event stream needs to reach a phone through nginx and WeChat unbuffered. */
-export const SSE_HEADERS = {
-  'content-type': 'text/event-stream; charset=utf-8',
-  'cache-control': 'no-cache, no-transform',
-  'x-accel-buffering': 'no',
-  connection: 'keep-alive',
-} as const;
 
 interface Ticker {
   timer: NodeJS.Timeout;

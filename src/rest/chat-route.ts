@@ -29,12 +29,12 @@ export function registerRestChat(app: FastifyInstance, options: RestChatOptions)
     const principal = request.principal;
 
     if (!stream) {
-      const result = await service.send(principal, input, disconnectSignal(reply));
+      const result = await service.send(principal, input, { signal: disconnectSignal(reply), log: request.log });
       reply.header('x-run-id', result.runId);
       return toChatCompletion(result);
     }
 
-    const run = service.start(principal, input, { stream: true });
+    const run = service.start(principal, input, { stream: true, log: request.log });
     const sse = new SseWriter(reply, { heartbeatMs: options.heartbeatMs, headers: { 'x-run-id': run.id } });
     const render = chunkRenderer(run.id, run.model);
     const detach = new AbortController();

@@ -8,11 +8,11 @@ export const chatRouter = t.router({
   /** One turn, awaited to completion: the same ChatResult as GraphQL's sendChat. */
   send: protectedProcedure
     .input(SendChatInput)
-    .mutation(({ ctx, input, signal }) => ctx.service.send(ctx.principal, input, signal)),
+    .mutation(({ ctx, input, signal }) => ctx.service.send(ctx.principal, input, { signal, log: ctx.log })),
 
   /** Starts a streaming run that proceeds server-side; follow it with chat.events. */
   start: protectedProcedure.input(SendChatInput).mutation(({ ctx, input }) => {
-    const run = ctx.service.start(ctx.principal, input, { stream: true });
+    const run = ctx.service.start(ctx.principal, input, { stream: true, log: ctx.log });
     return { runId: run.id };
   }),
 

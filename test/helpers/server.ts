@@ -21,8 +21,6 @@ export interface TestServerOptions {
   gateway?: FakeGatewayOptions;
   /** Point the server at this URL instead of the fake (e.g. a closed port). */
   gatewayUrl?: string;
-  /** False: GraphQL and tRPC answer every call through yoga's and tRPC's own handlers. */
-  fastPaths?: boolean;
 }
 
 /** The real server (every surface) on a random loopback port, in front of a fresh fake gateway. */
@@ -39,7 +37,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     PORT: '0',
     ...options.env,
   });
-  const app = await buildApp(config, undefined, { fastPaths: options.fastPaths });
+  const app = await buildApp(config);
   const address = await app.server.listen({ host: '127.0.0.1', port: 0 });
   return {
     baseUrl: address,

@@ -147,7 +147,7 @@ describe.runIf(GATEWAY_URL && GATEWAY_TOKEN)('against a real OpenClaw gateway', 
     expect(text).toContain('ECHO: graphql stream');
   });
 
-  it('answers GraphQL sendChat (through yoga, then on the lean path) and tRPC chat.send with an image', async () => {
+  it('answers GraphQL sendChat (twice: the second from yoga’s parse and validation caches) and tRPC chat.send with an image', async () => {
     const image = { data: makePng(8, 8).toString('base64'), mimeType: 'image/png' };
     const query = 'mutation($i: SendChatInput!) { sendChat(input: $i) { message { content } usage { totalTokens } } }';
     for (const turn of ['first', 'second']) {

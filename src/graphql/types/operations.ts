@@ -29,7 +29,8 @@ builder.mutationType({
       type: ChatResultRef,
       description: 'One turn, answered when complete. Prefer the chatStream subscription on phones (60 s request cap).',
       args: { input: t.arg({ type: SendChatInputRef, required: true }) },
-      resolve: (_root, { input }, ctx) => ctx.service.send(ctx.principal, toContractInput(input), ctx.signal),
+      resolve: (_root, { input }, ctx) =>
+        ctx.service.send(ctx.principal, toContractInput(input), { signal: ctx.signal, log: ctx.log }),
     }),
     cancelChat: t.boolean({
       description: 'Stops a running run and aborts its upstream request; false when it had already ended.',
@@ -46,7 +47,7 @@ builder.subscriptionType({
       description: 'Starts a run and streams it: ChatStarted, ChatDelta*, then ChatCompleted or ChatFailed.',
       args: { input: t.arg({ type: SendChatInputRef, required: true }) },
       subscribe: (_root, { input }, ctx) => {
-        const run = ctx.service.start(ctx.principal, toContractInput(input), { stream: true });
+        const run = ctx.service.start(ctx.principal, toContractInput(input), { stream: true, log: ctx.log });
         return run.subscribe(undefined, ctx.signal);
       },
       resolve: (event) => event,
