@@ -137,7 +137,8 @@ export interface LargeJsonOptions {
 export function useLargeJsonBodies(app: FastifyInstance, options: LargeJsonOptions): void {
   const minBlobLength = options.minBlobLength ?? 64 * 1024;
   const parseJson = app.getDefaultJsonParser('error', 'ignore');
-  app.removeContentTypeParser('application/json');
+  // JSON only: Fastify's text/plain parser would hand the route a string and a confusing schema error (415 instead).
+  app.removeContentTypeParser(['application/json', 'text/plain']);
   app.addContentTypeParser('application/json', (request: FastifyRequest, payload, done) => {
     const declared = Number(request.headers['content-length']);
     if (declared > options.bodyLimit) {

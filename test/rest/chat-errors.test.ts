@@ -48,6 +48,15 @@ describe('request problems', () => {
     expect(server.gateway.requests).toHaveLength(0);
   });
 
+  it('a body that is not application/json → 415 INVALID_INPUT saying what to send', async () => {
+    for (const type of ['text/plain', 'application/x-www-form-urlencoded']) {
+      const response = await postChat(server, hello, { headers: { 'content-type': type } });
+      const error = await expectFailure(server, response, 415, 'INVALID_INPUT');
+      expect(error.message).toMatch(/application\/json/);
+    }
+    expect(server.gateway.requests).toHaveLength(0);
+  });
+
   it('a body over BODY_LIMIT_BYTES → 413 PAYLOAD_TOO_LARGE as JSON', async () => {
     const response = await postChat(server, { messages: [userMessage('x'.repeat(5000))] });
     await expectFailure(server, response, 413, 'PAYLOAD_TOO_LARGE');
