@@ -5,7 +5,7 @@ import { type ChatGateway, ChatService } from './chat/service.ts';
 import type { Config } from './config/env.ts';
 import { GatewayClient, type ReadyState } from './gateway/client.ts';
 import { registerGraphQL } from './graphql/handler.ts';
-import { type Authenticate, createAuthenticator } from './http/auth.ts';
+import { type Authenticate, createAuthenticator, requireAuthentication } from './http/auth.ts';
 import { registerErrorHandling } from './http/errors.ts';
 import { registerHealth } from './http/health.ts';
 import { useLargeJsonBodies } from './http/json-body.ts';
@@ -78,8 +78,9 @@ export async function buildApp(config: Config, gateway?: AppGateway): Promise<Ap
   });
   await server.register(async (rest) => {
     // Only the REST shim keeps large base64 literals as bytes: GraphQL and tRPC read plain strings.
+    requireAuthentication(rest, { authenticate });
     useLargeJsonBodies(rest, { bodyLimit: config.bodyLimitBytes });
-    registerRestChat(rest, { service, authenticate, heartbeatMs: config.heartbeatMs });
+    registerRestChat(rest, { service, heartbeatMs: config.heartbeatMs });
   });
   await registerGraphQL(server, {
     service,
