@@ -4,7 +4,7 @@ import { RunRegistry } from './chat/run-registry.ts';
 import { type ChatGateway, ChatService } from './chat/service.ts';
 import type { Config } from './config/env.ts';
 import { GatewayClient, type ReadyState } from './gateway/client.ts';
-import { registerGraphQL } from './graphql/handler.ts';
+import { registerGraphQL } from './graphql/routes.ts';
 import { type Authenticate, createAuthenticator, requireAuthentication } from './http/auth.ts';
 import { registerErrorHandling } from './http/errors.ts';
 import { registerHealth } from './http/health.ts';
@@ -33,8 +33,13 @@ class CompletionLogs extends LogController {
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
+export interface AppOptions {
+  /** Prefilled in GraphiQL's Headers tab: for `npm run demo`, whose key is no secret. */
+  graphiqlApiKey?: string;
+}
+
 /** Builds the whole server (not listening): one chat service, every surface mounted on it. */
-export async function buildApp(config: Config, gateway?: AppGateway): Promise<App> {
+export async function buildApp(config: Config, gateway?: AppGateway, options: AppOptions = {}): Promise<App> {
   const server = Fastify({
     logger: {
       level: config.logLevel,
@@ -87,6 +92,7 @@ export async function buildApp(config: Config, gateway?: AppGateway): Promise<Ap
     authenticate,
     limits: config.limits,
     graphiql: config.graphiql,
+    graphiqlApiKey: options.graphiqlApiKey,
     introspection: config.introspection,
   });
   await registerTrpc(server, { service, authenticate });

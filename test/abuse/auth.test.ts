@@ -102,3 +102,44 @@ describe('a caller with no key is refused before its body is read', () => {
     expect(bounds.maxEventLoopDelayMs).toBeLessThan(150);
   });
 });
+
+describe('GraphQL: no key, no operation, whatever the headers say', () => {
+  const path = `/graphql?query=${encodeURIComponent('{ limits { maxImages } }')}`;
+
+  it('GET with Accept: text/html and a query → 401, nothing executed', async () => {
+    const answer = await send('GET', path, { accept: 'text/html, application/json' });
+    expect(answer.status).toBe(401);
+    expect(answer.body).toMatch(/UNAUTHENTICATED/);
+  });
+
+  it.each(['h2c', 'websocket'])(
+    'GET with a bogus `Upgrade: %s` header and a query → 401, nothing executed',
+    async (upgrade) => {
+      const answer = await send('GET', path, { accept: 'application/json', upgrade, 'x-graphql-yoga-csrf': '1' });
+      expect(answer.status, answer.body).toBe(401);
+      expect(answer.body).not.toMatch(/"maxImages"/);
+    },
+  );
+
+  it('an upgrade that is no websocket handshake is refused by ws itself, nothing executed', async () => {
+    const answer = await send('GET', path, { connection: 'Upgrade', upgrade: 'websocket', 'x-graphql-yoga-csrf': '1' });
+    expect(answer.status).toBe(400);
+    expect(answer.body).not.toMatch(/"maxImages"/);
+  });
+
+  it('a CORS preflight needs no key and runs nothing, even with a query', async () => {
+    const answer = await send('OPTIONS', path, {
+      origin: 'https://h5.example.com',
+      'access-control-request-method': 'POST',
+      'access-control-request-headers': 'x-api-key, content-type',
+    });
+    expect(answer.status).toBe(204);
+    expect(answer.body).toBe('');
+  });
+
+  it('the GraphiQL page itself (HTML, no operation) still needs no key', async () => {
+    const response = await fetch(`${server.baseUrl}/graphql`, { headers: { accept: 'text/html' } });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/text\/html/);
+  });
+});
