@@ -20,7 +20,7 @@ const config = loadConfig({
   HOST: '127.0.0.1',
   PORT: port,
 });
-const { server } = await buildApp(config);
+const { server } = await buildApp(config, undefined, { graphiqlApiKey: API_KEY });
 const base = await server.listen({ host: config.host, port: config.port });
 const headers = { 'content-type': 'application/json', 'x-api-key': API_KEY };
 
@@ -62,7 +62,7 @@ for await (const chunk of streamed.body as AsyncIterable<Uint8Array>) {
   }
 }
 console.log('\n');
-console.log(`GraphiQL:  ${base}/graphql  (add the header {"x-api-key": "${API_KEY}"} in its Headers tab)`);
+console.log(`GraphiQL:  ${base}/graphql  (its Headers tab already holds the demo key)`);
 console.log(`curl:      curl -N ${base}/api/chat -H 'x-api-key: ${API_KEY}' -H 'content-type: application/json' \\`);
 console.log(`             -d '{"stream":true,"messages":[{"role":"user","content":"hello"}]}'`);
 console.log('\nCtrl-C to stop.');

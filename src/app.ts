@@ -4,8 +4,8 @@ import { RunRegistry } from './chat/run-registry.ts';
 import { type ChatGateway, ChatService } from './chat/service.ts';
 import type { Config } from './config/env.ts';
 import { GatewayClient, type ReadyState } from './gateway/client.ts';
-import { registerGraphQL } from './graphql/handler.ts';
-import { type Authenticate, createAuthenticator } from './http/auth.ts';
+import { registerGraphQL } from './graphql/routes.ts';
+import { type Authenticate, createAuthenticator, requireAuthentication } from './http/auth.ts';
 import { registerErrorHandling } from './http/errors.ts';
 import { registerHealth } from './http/health.ts';
 import { useLargeJsonBodies } from './http/json-body.ts';
@@ -33,8 +33,13 @@ class CompletionLogs extends LogController {
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
+export interface AppOptions {
+  /** Prefilled in GraphiQL's Headers tab: for `npm run demo`, whose key is no secret. */
+  graphiqlApiKey?: string;
+}
+
 /** Builds the whole server (not listening): one chat service, every surface mounted on it. */
-export async function buildApp(config: Config, gateway?: AppGateway): Promise<App> {
+export async function buildApp(config: Config, gateway?: AppGateway, options: AppOptions = {}): Promise<App> {
   const server = Fastify({
     logger: {
       level: config.logLevel,
@@ -78,14 +83,16 @@ export async function buildApp(config: Config, gateway?: AppGateway): Promise<Ap
   });
   await server.register(async (rest) => {
     // Only the REST shim keeps large base64 literals as bytes: GraphQL and tRPC read plain strings.
+    requireAuthentication(rest, { authenticate });
     useLargeJsonBodies(rest, { bodyLimit: config.bodyLimitBytes });
-    registerRestChat(rest, { service, authenticate, heartbeatMs: config.heartbeatMs });
+    registerRestChat(rest, { service, heartbeatMs: config.heartbeatMs });
   });
   await registerGraphQL(server, {
     service,
     authenticate,
     limits: config.limits,
     graphiql: config.graphiql,
+    graphiqlApiKey: options.graphiqlApiKey,
     introspection: config.introspection,
   });
   await registerTrpc(server, { service, authenticate });

@@ -1,4 +1,4 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import type { Principal } from '../chat/principal.ts';
 import type { ChatService, RunLog } from '../chat/service.ts';
 import type { AttachmentLimits } from '../contract/limits.ts';
@@ -13,10 +13,25 @@ export interface GraphQLContext {
   signal: AbortSignal | undefined;
 }
 
-/** What each operation starts from: the Fastify request (or, over graphql-ws, the upgrade request and its key). */
+/**
+ * What each operation starts from: the Fastify request (over graphql-ws, the upgrade request) and the caller that
+ * authenticated it, by the route's onRequest hook or by the socket's handshake.
+ */
 export interface ServerContext {
   req: FastifyRequest;
-  reply: FastifyReply;
-  principal?: Principal;
-  signal?: AbortSignal;
+  principal: Principal;
+}
+
+export interface GraphQLDependencies {
+  service: ChatService;
+  limits: AttachmentLimits;
+}
+
+export function createGraphQLContext(
+  principal: Principal,
+  dependencies: GraphQLDependencies,
+  req: FastifyRequest,
+  signal: AbortSignal | undefined,
+): GraphQLContext {
+  return { principal, ...dependencies, log: req.log, signal };
 }

@@ -1,12 +1,13 @@
 import { GraphQLError } from 'graphql';
 import { describe, expect, it, vi } from 'vitest';
 import { AppError } from '../contract/errors.ts';
-import { codeOf, logAnsweredError, maskError, yogaLogger } from './errors.ts';
+import { codeOf, createMaskError, yogaLogger } from './errors.ts';
 
 /** An error as graphql-js hands it over after a resolver threw `cause`. */
 const located = (cause: Error) => new GraphQLError(cause.message, { path: ['sendChat'], originalError: cause });
 
 const logSpy = () => ({ info: vi.fn(), error: vi.fn(), warn: vi.fn(), debug: vi.fn() });
+const maskError = createMaskError({ hideSuggestions: false });
 
 describe('maskError and codeOf', () => {
   it.each([
@@ -33,38 +34,28 @@ describe('maskError and codeOf', () => {
       'Unexpected error.',
     );
   });
-});
 
-describe('logAnsweredError', () => {
-  it('logs client mistakes and chat-service errors at info, with their code', () => {
-    const log = logSpy();
-    logAnsweredError(log, located(new AppError('INVALID_INPUT', 'The last message must be the user’s turn.')));
-    logAnsweredError(log, new GraphQLError('Variable "$i" got invalid value'));
-    expect(log.error).not.toHaveBeenCalled();
-    expect(log.info.mock.calls).toEqual([
-      [{ code: 'INVALID_INPUT' }, 'The last message must be the user’s turn.'],
-      [{ code: 'INVALID_INPUT' }, 'Variable "$i" got invalid value'],
-    ]);
-  });
-
-  it('logs what is masked as INTERNAL at error, with the error itself', () => {
-    const log = logSpy();
-    const bug = located(new TypeError('x is undefined'));
-    logAnsweredError(log, bug);
-    expect(log.info).not.toHaveBeenCalled();
-    expect(log.error).toHaveBeenCalledWith({ err: bug }, 'Unexpected error in a GraphQL operation');
+  it('with hideSuggestions, a coercion error loses its "Did you mean"', () => {
+    const coercion = new GraphQLError(
+      'Variable "$input" got invalid value "usr" at "input.messages[0].role"; Value "usr" does not exist in "ChatRole" enum. Did you mean the enum value "user"?',
+    );
+    const hidden = createMaskError({ hideSuggestions: true })(coercion, 'x');
+    expect(hidden.message).toMatch(/does not exist in "ChatRole" enum\.$/);
+    expect(maskError(coercion, 'x').message).toContain('Did you mean');
   });
 });
 
 describe('yogaLogger', () => {
-  it('routes the error yoga logs after masking through logAnsweredError, and passes everything else on', () => {
+  it('sends the answered errors yoga logs after masking to debug, and passes everything else on', () => {
     const log = logSpy();
     const logger = yogaLogger(log as never);
-    logger.error(located(new AppError('UPSTREAM_TIMEOUT', 'The agent took too long.')));
+    const answered = located(new AppError('UPSTREAM_TIMEOUT', 'The agent took too long.'));
+    logger.error(answered);
     logger.error('plain message', 42);
     logger.warn('careful');
     logger.debug({ a: 1 }, 'details');
-    expect(log.info).toHaveBeenCalledWith({ code: 'UPSTREAM_TIMEOUT' }, 'The agent took too long.');
+    expect(log.debug).toHaveBeenCalledWith({ err: answered }, 'GraphQL error answered');
+    expect(log.error).toHaveBeenCalledTimes(1);
     expect(log.error).toHaveBeenCalledWith('plain message', 42);
     expect(log.warn).toHaveBeenCalledWith('careful');
     expect(log.debug).toHaveBeenCalledWith({ a: 1 }, 'details');

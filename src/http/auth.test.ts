@@ -1,8 +1,9 @@
 import fc from 'fast-check';
+import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { ANONYMOUS } from '../chat/principal.ts';
 import { AppError } from '../contract/errors.ts';
-import { createAuthenticator } from './auth.ts';
+import { type AuthenticationOptions, createAuthenticator, requireAuthentication } from './auth.ts';
 
 const KEY_A = 'alpha-key-0123456789';
 const KEY_B = 'bravo-key-0123456789';
@@ -78,5 +79,41 @@ describe('createAuthenticator', () => {
     expect(anonymous({})).toBe(ANONYMOUS);
     expect(anonymous({ 'x-api-key': 'anything' })).toBe(ANONYMOUS);
     expect(ANONYMOUS.id).toBe('anonymous');
+  });
+});
+
+describe('requireAuthentication', () => {
+  async function scoped(options: Partial<AuthenticationOptions> = {}) {
+    const app = Fastify();
+    const seen: string[] = [];
+    await app.register(async (scope) => {
+      requireAuthentication(scope, { authenticate: createAuthenticator([KEY_A]), ...options });
+      scope.addContentTypeParser('application/json', (_request, _payload, done) => {
+        seen.push('body read');
+        done(null, {});
+      });
+      scope.post('/x', async (request) => ({ principal: request.principal?.id ?? null }));
+    });
+    return { app, seen };
+  }
+
+  it('attaches the principal before the handler, and refuses before the body is read', async () => {
+    const { app, seen } = await scoped();
+    const ok = await app.inject({ method: 'POST', url: '/x', headers: { 'x-api-key': KEY_A }, payload: {} });
+    expect(ok.json().principal).toMatch(/^key_/);
+    expect(seen).toEqual(['body read']);
+    const refused = await app.inject({ method: 'POST', url: '/x', payload: {} });
+    expect(refused.statusCode).toBe(401);
+    expect(seen).toEqual(['body read']);
+  });
+
+  it('refuse answers in the surface’s own shape; exempt requests pass without a principal', async () => {
+    const { app } = await scoped({
+      refuse: async (error, _request, reply) => reply.code(error.status).send({ mine: error.code }),
+      exempt: (request) => request.headers['x-exempt'] === 'yes',
+    });
+    expect((await app.inject({ method: 'POST', url: '/x', payload: {} })).json()).toEqual({ mine: 'UNAUTHENTICATED' });
+    const exempt = await app.inject({ method: 'POST', url: '/x', headers: { 'x-exempt': 'yes' }, payload: {} });
+    expect(exempt.json()).toEqual({ principal: null });
   });
 });

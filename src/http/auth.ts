@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ANONYMOUS, type Principal } from '../chat/principal.ts';
 import { AppError } from '../contract/errors.ts';
 
@@ -45,13 +46,33 @@ export function createAuthenticator(apiKeys: readonly string[]): Authenticate {
 
 declare module 'fastify' {
   interface FastifyRequest {
+    /** The caller, attached by `requireAuthentication` before the body is read; only routes in its scope read it. */
     principal: Principal;
   }
 }
 
-/** An onRequest hook: authentication runs before a (possibly 20 MB) body is read. */
-export function authHook(authenticate: Authenticate) {
-  return async (request: import('fastify').FastifyRequest): Promise<void> => {
-    request.principal = authenticate(request.headers);
-  };
+export interface AuthenticationOptions {
+  authenticate: Authenticate;
+  /** Requests whose route authenticates them some other way: a websocket upgrade, by its own handshake. */
+  exempt?: (request: FastifyRequest) => boolean;
+  /** Answers a refused caller in the surface's own shape; by default the error goes to Fastify's error handler. */
+  refuse?: (error: AppError, request: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
+}
+
+/**
+ * The one place a principal is attached: an onRequest hook on every route of `scope`, so a caller is refused
+ * before its (possibly 20 MB) body is read or parsed, and a handler in the scope never runs without one.
+ */
+export function requireAuthentication(scope: FastifyInstance, options: AuthenticationOptions): void {
+  scope.decorateRequest('principal', null as unknown as Principal);
+  scope.addHook('onRequest', async (request, reply) => {
+    if (options.exempt?.(request)) return;
+    try {
+      request.principal = options.authenticate(request.headers);
+    } catch (error) {
+      if (!(error instanceof AppError) || !options.refuse) throw error;
+      await options.refuse(error, request, reply);
+      return reply;
+    }
+  });
 }

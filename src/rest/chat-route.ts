@@ -4,7 +4,6 @@ import type { ChatService } from '../chat/service.ts';
 import { SendChatInput } from '../contract/chat.ts';
 import { AppError } from '../contract/errors.ts';
 import { parseInput } from '../contract/validation.ts';
-import { type Authenticate, authHook } from '../http/auth.ts';
 import { disconnectSignal } from '../http/disconnect.ts';
 import { errorBody } from '../http/errors.ts';
 import { SseWriter } from '../http/sse.ts';
@@ -12,7 +11,6 @@ import { chunkRenderer, toChatCompletion } from './openai-shape.ts';
 
 export interface RestChatOptions {
   service: ChatService;
-  authenticate: Authenticate;
   heartbeatMs: number;
 }
 
@@ -24,7 +22,7 @@ const RestChatBody = SendChatInput.extend({ stream: z.boolean().optional() });
  */
 export function registerRestChat(app: FastifyInstance, options: RestChatOptions): void {
   const { service } = options;
-  app.post('/api/chat', { onRequest: authHook(options.authenticate) }, async (request, reply) => {
+  app.post('/api/chat', async (request, reply) => {
     const { stream, ...input } = parseInput(RestChatBody, request.body);
     const principal = request.principal;
 

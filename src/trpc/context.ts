@@ -1,20 +1,39 @@
-import type { IncomingHttpHeaders } from 'node:http';
+import { type FastifyTRPCPluginOptions, fastifyRequestHandler } from '@trpc/server/adapters/fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Principal } from '../chat/principal.ts';
 import type { ChatService, RunLog } from '../chat/service.ts';
-import type { Authenticate } from '../http/auth.ts';
+import type { AppError } from '../contract/errors.ts';
+import { toTRPCError } from './errors.ts';
+import type { AppRouter } from './router.ts';
 
 export interface TrpcContext {
-  headers: IncomingHttpHeaders;
+  /** Attached by the scope's onRequest hook (http/auth), before the body was read. */
+  principal: Principal;
   service: ChatService;
-  authenticate: Authenticate;
   /** The request's logger: every line carries its request id. */
   log: RunLog;
 }
 
-export function createContextFactory(service: ChatService, authenticate: Authenticate) {
-  return ({ req }: { req: { headers: IncomingHttpHeaders; log: RunLog } }): TrpcContext => ({
-    headers: req.headers,
-    service,
-    authenticate,
-    log: req.log,
-  });
+export function createContextFactory(service: ChatService) {
+  return ({ req }: { req: FastifyRequest }): TrpcContext => ({ principal: req.principal, service, log: req.log });
+}
+
+type TrpcOptions = FastifyTRPCPluginOptions<AppRouter>['trpcOptions'];
+
+/**
+ * Answers a refused caller from onRequest in tRPC's own error shape (errorFormatter, onError and all): tRPC builds
+ * the context first, so a context that refuses ends the call before tRPC would read the body.
+ */
+export function refuseInTrpcShape(trpcOptions: TrpcOptions) {
+  return async (error: AppError, req: FastifyRequest, res: FastifyReply): Promise<void> => {
+    await fastifyRequestHandler({
+      ...trpcOptions,
+      createContext: () => {
+        throw toTRPCError(error);
+      },
+      req,
+      res,
+      path: (req.params as { path?: string }).path ?? '',
+    });
+  };
 }

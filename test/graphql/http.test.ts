@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../src/app.ts';
+import { loadConfig } from '../../src/config/env.ts';
 import {
   ask,
   CANCEL_CHAT,
@@ -275,6 +277,20 @@ describe('GraphiQL and introspection in development config', () => {
     expect(html).toMatch(/graphiql/i);
     expect(html).not.toMatch(/<script[^>]+src="https?:/);
     expect(html).toContain('x-api-key');
+    expect(html).toContain('<your API key>');
+  });
+
+  it('prefills the key it is given (npm run demo), so the page works on first click', async () => {
+    const config = loadConfig({ NODE_ENV: 'development', LOG_LEVEL: 'silent', API_KEYS: server.apiKey });
+    const { server: demo } = await buildApp(config, undefined, { graphiqlApiKey: server.apiKey });
+    try {
+      const page = await demo.inject({ method: 'GET', url: '/graphql', headers: { accept: 'text/html' } });
+      expect(page.statusCode).toBe(200);
+      expect(page.body).toContain(server.apiKey);
+      expect(page.body).not.toContain('<your API key>');
+    } finally {
+      await demo.close();
+    }
   });
 
   it('answers an introspection query', async () => {
@@ -319,6 +335,38 @@ describe.each([
       }).catch((errors: unknown) => ({ data: undefined, errors }));
       expect(result.data).toBeUndefined();
       expect(JSON.stringify(result.errors)).toMatch(/introspection has been disabled/i);
+    } finally {
+      await client.dispose();
+    }
+  });
+
+  it('names no schema member in "Did you mean" suggestions, over HTTP and graphql-ws', async () => {
+    const misspelt = '{ limits { maxImage } }';
+    const badRole = { input: { messages: [{ role: 'usr', content: 'hi' }] } };
+    const http = [
+      await gql(locked.baseUrl, misspelt, {}, { apiKey: locked.apiKey }),
+      await gql(locked.baseUrl, SEND_CHAT, badRole, { apiKey: locked.apiKey }),
+    ].map((response) => response.errors?.[0]?.message ?? '');
+    const client = wsClient(locked);
+    try {
+      const overWs = (query: string, variables: Record<string, unknown>) =>
+        new Promise<string>((resolve) => {
+          client.subscribe(
+            { query, variables },
+            {
+              next: (r) => resolve(String(r.errors?.[0]?.message)),
+              error: (e) => resolve(JSON.stringify(e)),
+              complete: () => {},
+            },
+          );
+        });
+      const ws = [await overWs(misspelt, {}), await overWs(SEND_CHAT, badRole)];
+      const messages = [...http, ...ws];
+      expect(messages[0]).toMatch(/Cannot query field "maxImage"/);
+      expect(messages[1]).toMatch(/"usr" does not exist/);
+      expect(messages[2]).toMatch(/Cannot query field/);
+      expect(messages[3]).toMatch(/does not exist/);
+      for (const message of messages) expect(message).not.toMatch(/Did you mean|maxImages|enum value/);
     } finally {
       await client.dispose();
     }

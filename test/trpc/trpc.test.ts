@@ -303,6 +303,19 @@ describe('errors: TRPCError code and data.appCode', () => {
     expectCodes(result.error, 'UNAUTHORIZED', 'UNAUTHENTICATED');
   });
 
+  it('UNAUTHORIZED / UNAUTHENTICATED with no key, in tRPC’s shape although refused before the body is read', async () => {
+    const response = await fetch(`${server.baseUrl}/trpc/chat.send`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(ask(marker('nokey'))),
+    });
+    expect(response.status).toBe(401);
+    const body = (await response.json()) as { error: { message: string; data: Record<string, unknown> } };
+    expect(body.error.message).toMatch(/Missing API key/);
+    expect(body.error.data).toMatchObject({ code: 'UNAUTHORIZED', appCode: 'UNAUTHENTICATED', httpStatus: 401 });
+    expect(body.error.data.path).toBe('chat.send');
+  });
+
   it('NOT_FOUND for an unknown runId, and for another key’s run', async () => {
     expectCodes(await failure(trpc.chat.cancel.mutate({ runId: 'no-such-run' })), 'NOT_FOUND', 'NOT_FOUND');
     const { runId } = await trpc.chat.start.mutate(ask(marker('foreign')));

@@ -1,0 +1,70 @@
+import type { FastifyRequest } from 'fastify';
+import { type DocumentNode, type ExecutionArgs, type execute, GraphQLError, type subscribe } from 'graphql';
+import { type Extra, makeHandler } from 'graphql-ws/use/@fastify/websocket';
+import type { Principal } from '../chat/principal.ts';
+import type { Authenticate } from '../http/auth.ts';
+import type { GraphQLYoga } from './yoga.ts';
+
+/** Set by onConnect. graphql-ws closes a socket (4401) that subscribes before onConnect accepted it. */
+type Caller = { principal: Principal };
+
+interface Roots {
+  execute: typeof execute;
+  subscribe: typeof subscribe;
+}
+
+const rootsOf = (args: ExecutionArgs) => args.rootValue as Roots;
+const accepted = (extra: Extra & Partial<Caller>) => extra as Extra & Caller;
+
+/** Keys may come as upgrade headers (wx.connectSocket `header`) or in connection_init's payload. */
+function credentials(request: FastifyRequest, params: Readonly<Record<string, unknown>> | undefined) {
+  const headers = { ...request.headers };
+  if (typeof params?.apiKey === 'string') headers['x-api-key'] = params.apiKey;
+  if (typeof params?.authorization === 'string') headers.authorization = params.authorization;
+  return headers;
+}
+
+/**
+ * graphql-ws on the same yoga engine as HTTP. The socket authenticates once, in its handshake; each operation is
+ * parsed and validated on its own, so a bad document is an `error` message for its id and the socket's other
+ * subscriptions go on (a throw here would close the whole socket with 4500).
+ */
+export function createGraphQLWsHandler(yoga: GraphQLYoga, authenticate: Authenticate) {
+  return makeHandler<Record<string, unknown> | undefined, Caller>({
+    onConnect: (ctx) => {
+      try {
+        ctx.extra.principal = authenticate(credentials(ctx.extra.request, ctx.connectionParams));
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    onSubscribe: async (ctx, _id, payload) => {
+      const { request: req, principal } = accepted(ctx.extra);
+      const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
+        req,
+        principal,
+        params: payload,
+      });
+      let document: DocumentNode;
+      try {
+        document = parse(payload.query);
+      } catch (error) {
+        if (error instanceof GraphQLError) return [error];
+        throw error;
+      }
+      const errors = validate(schema, document);
+      if (errors.length > 0) return errors;
+      return {
+        schema,
+        document,
+        operationName: payload.operationName,
+        variableValues: payload.variables,
+        contextValue: await contextFactory(),
+        rootValue: { execute, subscribe } satisfies Roots,
+      };
+    },
+    execute: (args) => rootsOf(args).execute(args),
+    subscribe: (args) => rootsOf(args).subscribe(args),
+  });
+}
