@@ -19,11 +19,12 @@ subscription Chat {
 `;
 
 /**
- * The page itself: a GET for HTML with nothing in its query string. Anything else at the endpoint may carry an
- * operation (GraphiQL also writes the current query into the URL), and an operation needs a key.
+ * A GET for HTML gets the page and nothing else, whatever its query string says (GraphiQL writes the current query
+ * into the URL, so a reload carries one; the page only prefills its editor with it). No operation ever runs here,
+ * so the page needs no key; with GraphiQL off, the same request is an ordinary GET that needs one.
  */
 export function isGraphiQLPage(request: FastifyRequest): boolean {
-  return request.method === 'GET' && !request.url.includes('?') && !!request.headers.accept?.includes('text/html');
+  return request.method === 'GET' && !request.ws && !!request.headers.accept?.includes('text/html');
 }
 
 /**

@@ -106,10 +106,22 @@ describe('a caller with no key is refused before its body is read', () => {
 describe('GraphQL: no key, no operation, whatever the headers say', () => {
   const path = `/graphql?query=${encodeURIComponent('{ limits { maxImages } }')}`;
 
-  it('GET with Accept: text/html and a query → 401, nothing executed', async () => {
+  it('GET with Accept: text/html and a query → the GraphiQL page (it keeps the query in its URL), nothing executed', async () => {
     const answer = await send('GET', path, { accept: 'text/html, application/json' });
-    expect(answer.status).toBe(401);
-    expect(answer.body).toMatch(/UNAUTHENTICATED/);
+    expect(answer.status).toBe(200);
+    expect(answer.body).toMatch(/<html/i);
+    expect(answer.body).not.toMatch(/"maxImages":\d/);
+  });
+
+  it('with GraphiQL off, GET with Accept: text/html and a query → 401, nothing executed', async () => {
+    const locked = await startTestServer({ env: { GRAPHIQL: 'false' } });
+    try {
+      const response = await fetch(`${locked.baseUrl}${path}`, { headers: { accept: 'text/html, application/json' } });
+      expect(response.status).toBe(401);
+      expect(await response.text()).toMatch(/UNAUTHENTICATED/);
+    } finally {
+      await locked.close();
+    }
   });
 
   it.each(['h2c', 'websocket'])(
