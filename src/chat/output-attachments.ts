@@ -10,7 +10,7 @@ const IMAGE_EXT = /\.(png|jpe?g|gif|webp|bmp|svg|heic|heif)$/i;
 const FILE_EXT = /\.(pdf|docx?|xlsx?|pptx?|csv|txt|md|json|zip|rar|7z|tar|gz|mp3|wav|mp4|mov)$/i;
 const BARE_URL_STOPS = new Set([...'<>()"\'`][，。；：！？、）】」》'].map((c) => c.charCodeAt(0)));
 const TRAILING_PUNCTUATION = new Set([...'.,;:!?，。；：！？'].map((c) => c.charCodeAt(0)));
-const [LF, QUOTE, LPAREN, RPAREN, LT, GT, LBRACKET, RBRACKET, BANG] = [...'\n"()<>[]!'].map((c) => c.charCodeAt(0));
+const [LF, QUOTE, LPAREN, RPAREN, LT, GT, RBRACKET, BANG] = [...'\n"()<>]!'].map((c) => c.charCodeAt(0));
 
 /** Counts characters inspected, so tests bound the work by the input's length instead of by a clock. */
 export interface ScanCounter {

@@ -14,7 +14,6 @@ export interface SseParserOptions {
 }
 
 const LF = 10;
-const CR = 13;
 const MiB = 1024 * 1024;
 
 /**
