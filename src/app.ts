@@ -80,6 +80,7 @@ export async function buildApp(config: Config, gateway?: AppGateway, options: Ap
   registerHealth(server, {
     probe: (signal) => upstream.probe(signal),
     probeTimeoutMs: config.gateway.connectTimeoutMs,
+    cacheMs: config.gateway.readyCacheMs,
   });
   await server.register(async (rest) => {
     // Only the REST shim keeps large base64 literals as bytes: GraphQL and tRPC read plain strings.

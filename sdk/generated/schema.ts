@@ -98,8 +98,8 @@ export type ImageAttachment = {
 export type ImageAttachmentInput = {
   /** The image bytes, base64 (a data: URL is accepted too). */
   data: Scalars['String']['input'];
-  /** image/jpeg, image/png, image/gif, image/webp, image/heic or image/heif. */
-  mimeType: Scalars['String']['input'];
+  /** image/jpeg, image/png, image/gif, image/webp, image/heic or image/heif; may be omitted when data is a data: URL. */
+  mimeType?: InputMaybe<Scalars['String']['input']>;
 };
 
 /** What a client should check before uploading. */

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { extractOutputAttachments } from './output-attachments.ts';
+import { referenceExtract } from './output-attachments.reference.ts';
+import { extractOutputAttachments, type ScanCounter } from './output-attachments.ts';
 
 describe('extractOutputAttachments', () => {
   it('returns [] for text without links', () => {
@@ -142,5 +143,82 @@ describe('extractOutputAttachments', () => {
         }
       }),
     );
+  });
+
+  it('property: the one-pass scanner finds exactly what the original regexes found', () => {
+    const piece = fc.constantFrom(
+      '[',
+      ']',
+      '(',
+      ')',
+      '![',
+      '](',
+      '<',
+      '>',
+      '"',
+      ' ',
+      '\n',
+      '.',
+      '。',
+      '!',
+      'http',
+      's',
+      '://',
+      'https://a.example/x.png',
+      'a.pdf',
+      'x',
+      '%E6',
+    );
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 40 }), (pieces) => {
+        const text = pieces.join('');
+        expect(extractOutputAttachments(text)).toEqual(referenceExtract(text));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('property: work is linear in the text length, whatever the text', () => {
+    const unit = fc.constantFrom(
+      '[',
+      '](',
+      '](http://',
+      '](https://a ',
+      '"',
+      ' ',
+      '.',
+      '。',
+      'http ',
+      'https://a',
+      '!',
+      '<',
+      '>',
+    );
+    fc.assert(
+      fc.property(
+        fc.array(unit, { minLength: 1, maxLength: 8 }),
+        fc.integer({ min: 200, max: 3000 }),
+        (units, repeat) => {
+          const text = `http ${units.join('').repeat(repeat)}x`;
+          const counter: ScanCounter = { steps: 0 };
+          extractOutputAttachments(text, counter);
+          expect(counter.steps).toBeLessThanOrEqual(12 * text.length + 16);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it('known quadratic inputs of the regex version take a linear number of steps', () => {
+    for (const text of [
+      `http ${'['.repeat(100_000)}`,
+      `https://a.example/x${'.'.repeat(100_000)}png`,
+      `[a${'](http://'.repeat(20_000)}`,
+      `[a](http://x ${'"'.repeat(50_000)}`,
+    ]) {
+      const counter: ScanCounter = { steps: 0 };
+      extractOutputAttachments(text, counter);
+      expect(counter.steps).toBeLessThanOrEqual(12 * text.length);
+    }
   });
 });

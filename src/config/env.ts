@@ -46,6 +46,10 @@ export const EnvSchema = z.object({
   UPSTREAM_CONNECT_TIMEOUT_MS: int(100).default(5_000),
   UPSTREAM_HEADERS_TIMEOUT_MS: int(100).default(30_000),
   UPSTREAM_IDLE_TIMEOUT_MS: int(100).default(120_000),
+  UPSTREAM_MAX_ANSWER_BYTES: int(1024).default(4 * MiB),
+  UPSTREAM_MAX_ERROR_BODY_BYTES: int(1024).default(64 * 1024),
+  UPSTREAM_MAX_SSE_EVENT_BYTES: int(1024).default(12 * MiB),
+  READY_CACHE_MS: int(0).default(2_000),
   RUN_TIMEOUT_MS: int(1_000).default(600_000),
   HEARTBEAT_MS: int(100).default(15_000),
   RUN_RETENTION_MS: int(1_000).default(300_000),
@@ -71,6 +75,13 @@ export interface Config {
     connectTimeoutMs: number;
     streamHeadersTimeoutMs: number;
     idleTimeoutMs: number;
+    /** Answer text, streamed or not (UTF-8 bytes). */
+    maxAnswerBytes: number;
+    /** What is read of a non-2xx body. */
+    maxErrorBodyBytes: number;
+    /** One JSON document from the gateway: an SSE event, or a non-streaming body. */
+    maxSseEventBytes: number;
+    readyCacheMs: number;
   };
   apiKeys: string[];
   allowAnonymous: boolean;
@@ -138,6 +149,10 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       connectTimeoutMs: env.UPSTREAM_CONNECT_TIMEOUT_MS,
       streamHeadersTimeoutMs: env.UPSTREAM_HEADERS_TIMEOUT_MS,
       idleTimeoutMs: env.UPSTREAM_IDLE_TIMEOUT_MS,
+      maxAnswerBytes: env.UPSTREAM_MAX_ANSWER_BYTES,
+      maxErrorBodyBytes: env.UPSTREAM_MAX_ERROR_BODY_BYTES,
+      maxSseEventBytes: env.UPSTREAM_MAX_SSE_EVENT_BYTES,
+      readyCacheMs: env.READY_CACHE_MS,
     },
     apiKeys,
     allowAnonymous: apiKeys.length === 0,

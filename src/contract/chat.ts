@@ -32,7 +32,8 @@ const base64Data = z.union([z.string().min(1, 'data must be non-empty base64'), 
 export const ImageAttachmentInput = z.object({
   type: z.literal('image'),
   data: base64Data,
-  mimeType: z.string().min(1, 'mimeType is required for images, e.g. "image/jpeg"'),
+  /** May be left out when `data` is a `data:<mime>;base64,` URL, which names the type. */
+  mimeType: z.string().min(1, 'mimeType must name the image type, e.g. "image/jpeg"').nullish(),
   name: z.string().max(255).optional(),
 });
 export type ImageAttachmentInput = z.infer<typeof ImageAttachmentInput>;

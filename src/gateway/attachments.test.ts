@@ -87,6 +87,20 @@ describe('validateAttachments: accepted inputs', () => {
     ]);
   });
 
+  it('an image sent as a data: URL needs no mimeType: the URL names the type', () => {
+    const input: AttachmentInput = { type: 'image', data: `data:image/png;base64,${b64(PNG)}` };
+    expect(validateAttachments([input], DEFAULT_ATTACHMENT_LIMITS)).toEqual([
+      { kind: 'image', mimeType: 'image/png', data: b64(PNG), bytes: PNG.length },
+    ]);
+    expect(rejects([{ type: 'image', data: b64(PNG) }]).message).toMatch(/type is unknown.*mimeType.*data: URL/);
+    expect(rejects([{ type: 'image', data: `data:image/jpeg;base64,${b64(PNG)}` }]).message).toContain(
+      'says image/jpeg but the data is image/png',
+    );
+    expect(rejects([{ type: 'image', data: `data:image/bmp;base64,${b64(PNG)}` }]).message).toContain(
+      'image type "image/bmp" is not supported',
+    );
+  });
+
   it('accepts a data: URL prefix and returns the bare base64 payload', () => {
     const [img] = validateAttachments(
       [image(`data:image/png;base64,${b64(PNG)}`, 'image/png')],

@@ -98,11 +98,15 @@ function validateImage(
   limits: AttachmentLimits,
 ): ValidatedAttachment {
   const { data, declaredMime } = normalizeBase64(input.data, label);
+  if (!input.mimeType && !declaredMime) {
+    throw invalid(
+      `${label}: the image type is unknown; send mimeType (e.g. "image/jpeg") or data as a data: URL ("data:image/jpeg;base64,…").`,
+    );
+  }
+  // An explicit mimeType wins over the data URL's; either way the magic bytes must agree with it.
   const mimeType = (input.mimeType || declaredMime || '').toLowerCase().replace('image/jpg', 'image/jpeg');
   if (!(IMAGE_MIME_TYPES as readonly string[]).includes(mimeType)) {
-    throw invalid(
-      `${label}: mimeType "${input.mimeType}" is not supported; send one of ${IMAGE_MIME_TYPES.join(', ')}.`,
-    );
+    throw invalid(`${label}: image type "${mimeType}" is not supported; send one of ${IMAGE_MIME_TYPES.join(', ')}.`);
   }
   const bytes = decodedLength(data);
   if (bytes > limits.maxImageBytes) {

@@ -18,9 +18,24 @@ describe('parseChatCompletion', () => {
     });
   });
 
-  it('is total on odd bodies: no choices, non-string content, missing usage', () => {
-    expect(parseChatCompletion({})).toEqual({ text: '', finishReason: null, usage: null });
-    expect(parseChatCompletion(null)).toEqual({ text: '', finishReason: null, usage: null });
+  it('a body without choices[0].message is no answer: UPSTREAM_FAILED (502), not an empty success', () => {
+    for (const body of [
+      {},
+      null,
+      [],
+      'text',
+      { choices: [] },
+      { choices: {} },
+      { choices: [null] },
+      { choices: [{}] },
+    ]) {
+      expect(() => parseChatCompletion(body)).toThrow(
+        expect.objectContaining({ code: 'UPSTREAM_FAILED', status: 502, message: expect.stringContaining('unusable') }),
+      );
+    }
+  });
+
+  it('tolerates odd fields of a real answer: non-string content, missing usage', () => {
     expect(
       parseChatCompletion({ choices: [{ message: { content: null, tool_calls: [] }, finish_reason: 'tool_calls' }] }),
     ).toEqual({ text: '', finishReason: 'tool_calls', usage: null });
@@ -80,13 +95,27 @@ describe('chat completions stream decoder', () => {
     expect(decoder.finish()).toEqual([]);
   });
 
-  it('skips empty deltas and unparsable chunks', () => {
+  it('skips empty deltas and chunks without a choice', () => {
     const decoder = createChatCompletionsDecoder();
     expect(decoder.decode(undefined, '{"choices":[{"index":0,"delta":{"content":""}}]}')).toEqual([]);
-    expect(decoder.decode(undefined, 'not json')).toEqual([]);
+    expect(decoder.decode(undefined, '{"choices":[null]}')).toEqual([]);
+    expect(decoder.decode(undefined, '{"choices":[{"delta":null}]}')).toEqual([]);
     expect(decoder.decode(undefined, '[DONE]')).toEqual([
       { type: 'completed', text: '', finishReason: null, usage: null },
     ]);
+  });
+
+  it('a malformed chunk (not a JSON object) fails the run, as in the responses dialect', () => {
+    for (const data of ['not json', '{"choices":', 'null', '42', '[]']) {
+      const decoder = createChatCompletionsDecoder();
+      const [failed, ...rest] = decoder.decode(undefined, data);
+      expect(rest).toEqual([]);
+      expect(failed).toMatchObject({
+        type: 'failed',
+        error: { code: 'UPSTREAM_FAILED', message: 'The gateway sent a malformed stream event.' },
+      });
+      expect(decoder.decode(undefined, '[DONE]')).toEqual([]);
+    }
   });
 
   it('capture 12b: an in-band error chunk under HTTP 200 is a failure UPSTREAM_FAILED, not an answer', () => {

@@ -1,4 +1,4 @@
-import { inBandFailure, streamCut } from './errors.ts';
+import { inBandFailure, malformedAnswer, malformedEvent, parseEventObject, streamCut } from './errors.ts';
 import type { Completion, GatewayEvent, StreamDecoder } from './events.ts';
 import { normalizeUsage } from './usage.ts';
 
@@ -8,14 +8,21 @@ interface ChatCompletionJson {
   error?: unknown;
 }
 
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  value !== null && typeof value === 'object' && !Array.isArray(value);
+
+/** A non-streaming chat completion; without `choices[0].message` it is no answer at all (UPSTREAM_FAILED). */
 export function parseChatCompletion(json: unknown): Completion {
   const body = json as ChatCompletionJson;
-  const choice = body?.choices?.[0];
-  const content = choice?.message?.content;
+  const choice = Array.isArray(body?.choices) ? body.choices[0] : undefined;
+  if (!isObject(body) || !isObject(choice) || !isObject(choice.message)) {
+    throw malformedAnswer('a chat completion without choices[0].message');
+  }
+  const content = choice.message.content;
   return {
     text: typeof content === 'string' ? content : '',
-    finishReason: typeof choice?.finish_reason === 'string' ? choice.finish_reason : null,
-    usage: normalizeUsage(body?.usage),
+    finishReason: typeof choice.finish_reason === 'string' ? choice.finish_reason : null,
+    usage: normalizeUsage(body.usage),
   };
 }
 
@@ -36,21 +43,20 @@ export function createChatCompletionsDecoder(): StreamDecoder {
         done = true;
         return [{ type: 'completed', text, finishReason, usage }];
       }
-      let chunk: ChatCompletionJson;
-      try {
-        chunk = JSON.parse(data);
-      } catch {
-        return [];
+      const chunk = parseEventObject(data) as ChatCompletionJson | undefined;
+      if (!chunk) {
+        done = true;
+        return [{ type: 'failed', error: malformedEvent() }];
       }
       if (chunk.error !== undefined) {
         done = true;
         return [{ type: 'failed', error: inBandFailure(chunk.error) }];
       }
       if (chunk.usage) usage = normalizeUsage(chunk.usage) ?? usage;
-      const choice = chunk.choices?.[0];
-      if (!choice) return [];
+      const choice = Array.isArray(chunk.choices) ? chunk.choices[0] : undefined;
+      if (!isObject(choice)) return [];
       if (typeof choice.finish_reason === 'string') finishReason = choice.finish_reason;
-      const delta = choice.delta?.content;
+      const delta = isObject(choice.delta) ? choice.delta.content : undefined;
       if (typeof delta === 'string' && delta.length > 0) {
         text += delta;
         return [{ type: 'delta', text: delta }];

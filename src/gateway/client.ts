@@ -2,8 +2,9 @@ import { Readable } from 'node:stream';
 import { Pool } from 'undici';
 import { AppError } from '../contract/errors.ts';
 import { createChatCompletionsDecoder, parseChatCompletion } from './chat-completions.ts';
-import { mapTransportError, mapUpstreamStatus } from './errors.ts';
+import { malformedAnswer, mapTransportError, mapUpstreamStatus, upstreamTooLarge } from './errors.ts';
 import type { Completion, GatewayEvent, StreamDecoder } from './events.ts';
+import { readBodyText } from './read-body.ts';
 import { createResponsesDecoder, parseResponse } from './responses.ts';
 import { SseParser } from './sse.ts';
 import { buildUpstreamCall, type GatewayChatRequest, type GatewayEndpoint, type UpstreamCall } from './translate.ts';
@@ -19,6 +20,12 @@ export interface GatewayClientOptions {
   /** Non-streaming answers only send headers when the run is done, so they get the whole run's time. */
   runTimeoutMs: number;
   connections: number;
+  /** Answer text, streamed or not, in UTF-8 bytes. */
+  maxAnswerBytes: number;
+  /** What is read of a non-2xx body (the rest is discarded). */
+  maxErrorBodyBytes: number;
+  /** One JSON document: an SSE event, or a non-streaming body. */
+  maxSseEventBytes: number;
 }
 
 export type ReadyState = { ready: true } | { ready: false; reason: string };
@@ -67,7 +74,7 @@ export class GatewayClient {
   async #errorFor(endpoint: GatewayEndpoint, response: Awaited<ReturnType<Pool['request']>>): Promise<AppError> {
     let json: unknown;
     try {
-      json = await response.body.json();
+      json = JSON.parse(await readBodyText(response.body, this.#options.maxErrorBodyBytes, 'truncate'));
     } catch {
       json = undefined;
     }
@@ -90,16 +97,35 @@ export class GatewayClient {
     const call = buildUpstreamCall({ ...request, stream: false });
     const response = await this.#post(call, false, signal);
     if (response.statusCode !== 200) throw await this.#errorFor(call.endpoint, response);
-    let json: unknown;
+    let text: string;
     try {
-      json = await response.body.json();
+      text = await readBodyText(response.body, this.#options.maxSseEventBytes, 'fail');
     } catch (error) {
       throw signal.aborted ? signal.reason : mapTransportError(error);
     }
-    if (call.endpoint === '/v1/chat/completions') return parseChatCompletion(json);
-    const parsed = parseResponse(json);
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      throw malformedAnswer('not JSON');
+    }
+    const parsed = call.endpoint === '/v1/chat/completions' ? parseChatCompletion(json) : parseResponse(json);
     if ('failed' in parsed) throw parsed.failed;
+    if (Buffer.byteLength(parsed.text) > this.#options.maxAnswerBytes) {
+      throw upstreamTooLarge('answer', this.#options.maxAnswerBytes);
+    }
     return parsed;
+  }
+
+  /** Throws once the answer text seen so far passes its cap (deltas add up; a final text counts whole). */
+  #answerMeter(): (event: GatewayEvent) => void {
+    const limit = this.#options.maxAnswerBytes;
+    let bytes = 0;
+    return (event) => {
+      if (event.type === 'delta') bytes += Buffer.byteLength(event.text);
+      else if (event.type === 'completed') bytes = Math.max(bytes, Buffer.byteLength(event.text));
+      if (bytes > limit) throw upstreamTooLarge('answer', limit);
+    };
   }
 
   /**
@@ -112,20 +138,27 @@ export class GatewayClient {
     if (response.statusCode !== 200) throw await this.#errorFor(call.endpoint, response);
     const decoder: StreamDecoder =
       call.endpoint === '/v1/chat/completions' ? createChatCompletionsDecoder() : createResponsesDecoder();
-    const sse = new SseParser();
+    const sse = new SseParser({ maxEventBytes: this.#options.maxSseEventBytes });
+    const meter = this.#answerMeter();
     const utf8 = new TextDecoder();
     let finished = false;
     try {
       for await (const chunk of response.body) {
         for (const message of sse.push(utf8.decode(chunk as Buffer, { stream: true }))) {
           for (const event of decoder.decode(message.event, message.data)) {
+            meter(event);
             yield event;
             if (event.type !== 'delta') finished = true;
           }
         }
         if (finished) return;
       }
-      for (const message of sse.end()) yield* decoder.decode(message.event, message.data);
+      for (const message of sse.end()) {
+        for (const event of decoder.decode(message.event, message.data)) {
+          meter(event);
+          yield event;
+        }
+      }
       yield* decoder.finish();
     } catch (error) {
       if (signal.aborted) throw signal.reason;

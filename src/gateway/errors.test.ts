@@ -1,9 +1,10 @@
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { AppError } from '../contract/errors.ts';
 import {
   gatewayErrorMessage,
   inBandFailure,
+  MAX_SCANNED_MESSAGE,
   mapTransportError,
   mapUpstreamStatus,
   sanitizeUpstreamMessage,
@@ -96,6 +97,36 @@ describe('mapUpstreamStatus', () => {
   it('429 without (or with garbage) Retry-After defaults to 5 s', () => {
     expect(mapUpstreamStatus(429, undefined, '/v1/responses').retryAfter).toBe(5);
     expect(mapUpstreamStatus(429, undefined, '/v1/responses', 'soon').retryAfter).toBe(5);
+  });
+
+  it('a Retry-After passed on to clients is clamped to 1–300 s', () => {
+    const retryAfter = (header: string) => mapUpstreamStatus(429, undefined, '/v1/responses', header).retryAfter;
+    expect(retryAfter('0')).toBe(1);
+    expect(retryAfter('86400')).toBe(300);
+    expect(retryAfter('1e300')).toBe(300);
+    expect(retryAfter(new Date(Date.now() + 7 * 86_400_000).toUTCString())).toBe(300);
+    expect(retryAfter(new Date(Date.now() - 60_000).toUTCString())).toBe(1);
+    expect(retryAfter(`${'9'.repeat(100)}`)).toBe(5);
+    expect(mapUpstreamStatus(429, undefined, '/v1/responses', '86400').message).toContain('retry in 300 s');
+  });
+
+  it('a huge gateway message is scanned by the regexes only up to a cap; URLs and hosts still removed', () => {
+    const scanned: number[] = [];
+    const replace = String.prototype.replace;
+    const spy = vi.spyOn(String.prototype, 'replace').mockImplementation(function (this: string, ...args) {
+      scanned.push(this.length);
+      return replace.apply(this, args as Parameters<typeof replace>);
+    });
+    try {
+      expect(sanitizeUpstreamMessage('a.'.repeat(500_000)).length).toBeLessThanOrEqual(301);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(scanned.length).toBeGreaterThan(0);
+    expect(Math.max(...scanned)).toBeLessThanOrEqual(MAX_SCANNED_MESSAGE);
+    expect(sanitizeUpstreamMessage(`failed to fetch http://10.0.0.1/x ${'z'.repeat(1_000_000)}`)).toMatch(
+      /^failed to fetch <url> z+…$/,
+    );
   });
 
   it('408 → UPSTREAM_TIMEOUT', () => {

@@ -11,11 +11,14 @@ export class UpstreamHttpError extends AppError {
 }
 
 const MAX_MESSAGE = 300;
+/** The regexes below are not linear on every text: they only ever see this much of a gateway message. */
+export const MAX_SCANNED_MESSAGE = 2048;
 
 /** Gateway messages can quote URLs or hosts (URL fetch failures); clients get neither. */
 export function sanitizeUpstreamMessage(message: unknown): string {
   if (typeof message !== 'string' || message.trim() === '') return '';
   const cleaned = message
+    .slice(0, MAX_SCANNED_MESSAGE)
     .replace(/\b[a-z][a-z0-9+.-]*:\/\/\S+/gi, '<url>')
     .replace(/\b(?:\d{1,3}\.){3}\d{1,3}(?::\d+)?\b/g, '<host>')
     .replace(/(?:Bearer\s+)+\S+/gi, 'Bearer <redacted>')
@@ -37,12 +40,19 @@ const ENDPOINT_FLAG: Record<GatewayEndpoint, string> = {
   '/v1/responses': 'gateway.http.endpoints.responses.enabled',
 };
 
+/** A gateway's `Retry-After` reaches our clients; a hostile or broken one must not say "never" or "now, in a loop". */
+export const RETRY_AFTER_RANGE = { min: 1, max: 300, fallback: 5 } as const;
+
 function parseRetryAfter(value: string | undefined): number | undefined {
-  if (!value) return undefined;
+  if (!value || value.length > 64) return undefined;
   const seconds = Number(value);
-  if (Number.isFinite(seconds) && seconds >= 0) return Math.ceil(seconds);
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - Date.now()) / 1000));
+  let parsed: number | undefined;
+  if (Number.isFinite(seconds) && seconds >= 0) parsed = Math.ceil(seconds);
+  else {
+    const date = Date.parse(value);
+    parsed = Number.isNaN(date) ? undefined : Math.ceil((date - Date.now()) / 1000);
+  }
+  return parsed === undefined ? undefined : Math.min(RETRY_AFTER_RANGE.max, Math.max(RETRY_AFTER_RANGE.min, parsed));
 }
 
 /** Maps a non-2xx gateway answer to the error model. Our gateway token failing is never the app user's 401. */
@@ -76,7 +86,7 @@ export function mapUpstreamStatus(
       'RATE_LIMITED',
       `The gateway is rate limiting requests${retryAfter ? `; retry in ${retryAfter} s` : ''}.`,
       {
-        retryAfter: retryAfter ?? 5,
+        retryAfter: retryAfter ?? RETRY_AFTER_RANGE.fallback,
       },
     );
   }
@@ -97,6 +107,35 @@ export function inBandFailure(error: unknown): AppError {
   const detail =
     error && typeof error === 'object' ? sanitizeUpstreamMessage((error as { message?: unknown }).message) : '';
   return new AppError('UPSTREAM_FAILED', `The agent failed to answer${detail ? ` (${detail})` : ''}. Try again later.`);
+}
+
+/** A stream event that is not a JSON object: fails the run the same way in both SSE dialects. */
+export function malformedEvent(): AppError {
+  return new AppError('UPSTREAM_FAILED', 'The gateway sent a malformed stream event.');
+}
+
+/** A 200 answer that is not JSON, or JSON without the fields of its endpoint's answer. */
+export function malformedAnswer(problem: string): AppError {
+  return new AppError('UPSTREAM_FAILED', `The gateway sent an unusable answer (${problem}). Try again later.`);
+}
+
+const mib = (bytes: number) => `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;
+
+/** The gateway sent more than a configured cap allows (`what`: "answer", "stream event"). */
+export function upstreamTooLarge(what: string, limit: number): AppError {
+  return new AppError('UPSTREAM_FAILED', `The gateway's ${what} is larger than this server accepts (${mib(limit)}).`);
+}
+
+/** Parses one stream event's data as a JSON object; anything else is `undefined`. */
+export function parseEventObject(data: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(data);
+    return value !== null && typeof value === 'object' && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export function streamCut(): AppError {

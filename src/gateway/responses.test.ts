@@ -49,6 +49,30 @@ describe('parseResponse', () => {
     expect('failed' in parsed && parsed.failed.code).toBe('UPSTREAM_FAILED');
   });
 
+  it('a body that is not a Response object is no answer: UPSTREAM_FAILED, not an empty success', () => {
+    for (const body of [{}, null, [], 'x', { output: 'x' }]) {
+      const parsed = parseResponse(body);
+      expect(parsed).toMatchObject({ failed: { code: 'UPSTREAM_FAILED', status: 502 } });
+    }
+    expect(parseResponse({ status: 'completed', output: [null, { type: 'message', content: [null] }] })).toMatchObject({
+      text: '',
+    });
+  });
+
+  it('a malformed event fails the run with the same error as in the chat-completions dialect', () => {
+    for (const [event, data] of [
+      ['response.output_text.delta', 'not json'],
+      ['response.completed', 'null'],
+      ['response.failed', '['],
+    ] as const) {
+      const decoder = createResponsesDecoder();
+      expect(decoder.decode(event, data)).toMatchObject([
+        { type: 'failed', error: { code: 'UPSTREAM_FAILED', message: 'The gateway sent a malformed stream event.' } },
+      ]);
+    }
+    expect(createResponsesDecoder().decode('response.created', 'not json')).toEqual([]);
+  });
+
   it('incomplete (max_output_tokens) → finish reason length', () => {
     expect(
       parseResponse({

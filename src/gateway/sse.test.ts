@@ -276,3 +276,55 @@ describe('SseParser properties', () => {
     );
   });
 });
+
+describe('SseParser bounds', () => {
+  const expectTooLarge = (work: () => void) =>
+    expect(work).toThrow(
+      expect.objectContaining({ code: 'UPSTREAM_FAILED', message: expect.stringContaining('larger') }),
+    );
+
+  it('refuses a line that never ends once it passes the cap, before keeping more of it', () => {
+    const parser = new SseParser({ maxEventBytes: 1000 });
+    parser.push('data: ');
+    for (let i = 0; i < 99; i++) parser.push('x'.repeat(10));
+    expectTooLarge(() => parser.push('x'.repeat(10)));
+  });
+
+  it('counts an event across its data lines, in UTF-8 bytes, and starts again after each event', () => {
+    const parser = new SseParser({ maxEventBytes: 40 });
+    expect(parser.push(`data: ${'好'.repeat(10)}\n\n`)).toHaveLength(1); // 36 bytes
+    parser.push('data: 0123456789\n');
+    parser.push('data: 0123456789\n');
+    expectTooLarge(() => parser.push('data: 0123456789\n'));
+  });
+
+  it('comment lines and ignored fields do not add to an event', () => {
+    const parser = new SseParser({ maxEventBytes: 20 });
+    for (let i = 0; i < 100; i++) parser.push(': keep-alive ping\n');
+    expect(parser.push('data: ok\n\n')).toEqual([{ event: undefined, data: 'ok' }]);
+  });
+
+  it('property: work is linear in the input, however it is cut (long lines fed in tiny pieces included)', () => {
+    const piece = fc.constantFrom('data: ', 'x', 'xxxxxxxx', '\r', '\n', '\r\n', ':', 'event: e', '');
+    fc.assert(
+      fc.property(
+        fc.array(piece, { minLength: 1, maxLength: 6 }),
+        fc.integer({ min: 100, max: 4000 }),
+        (unit, repeat) => {
+          const counter = { steps: 0 };
+          const parser = new SseParser({ counter });
+          let length = 0;
+          for (let i = 0; i < repeat; i++) {
+            for (const p of unit) {
+              parser.push(p);
+              length += p.length + 1;
+            }
+          }
+          parser.end();
+          expect(counter.steps).toBeLessThanOrEqual(4 * length);
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+});

@@ -41,3 +41,10 @@ export async function measureBounds<T>(work: () => Promise<T>, sampleMs = 10): P
     clearInterval(sampler);
   }
 }
+
+/** Prints a bounds measurement when ABUSE_REPORT is set (before/after figures for the issue's closing note). */
+export function reportBounds(label: string, bounds: Bounds<unknown>): void {
+  if (!process.env.ABUSE_REPORT) return;
+  const figures = `rss +${bounds.rssGrowthMiB.toFixed(1)} MiB, max loop delay ${bounds.maxEventLoopDelayMs.toFixed(0)} ms, ${bounds.elapsedMs.toFixed(0)} ms`;
+  console.log(`[abuse] ${label}: ${figures}`);
+}

@@ -4,8 +4,10 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FAKE_MEDIA_TEXT } from '../fake-gateway/fake-gateway.ts';
+import { gql, SEND_CHAT } from '../helpers/fixtures.ts';
 import {
   dataPayloads,
+  expectError,
   type Json,
   PDF_BASE64,
   PNG_BASE64,
@@ -238,6 +240,53 @@ describe('attachments go to /v1/responses', () => {
       ],
       stream: false,
     });
+  });
+});
+
+describe('an image sent as a data: URL without mimeType', () => {
+  const dataUrl = `data:image/png;base64,${PNG_BASE64}`;
+  const expectPngUpstream = () => {
+    const upstream = server.gateway.requests.at(-1)!;
+    expect(upstream.path).toBe('/v1/responses');
+    expect(upstream.body.input.at(-1).content.at(-1)).toEqual({
+      type: 'input_image',
+      source: { type: 'base64', media_type: 'image/png', data: PNG_BASE64 },
+    });
+  };
+
+  it('REST and tRPC take the type from the data URL', async () => {
+    await okJson(
+      await postChat(server, { messages: [userMessage('see')], attachments: [{ type: 'image', data: dataUrl }] }),
+    );
+    expectPngUpstream();
+    const trpc = await fetch(`${server.baseUrl}/trpc/chat.send`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': server.apiKey },
+      body: JSON.stringify({ messages: [userMessage('see')], attachments: [{ type: 'image', data: dataUrl }] }),
+    });
+    expect(trpc.status, await trpc.clone().text()).toBe(200);
+    expectPngUpstream();
+  });
+
+  it('GraphQL takes the type from the data URL', async () => {
+    const response = await gql(
+      server.baseUrl,
+      SEND_CHAT,
+      { input: { messages: [userMessage('see')], attachments: [{ image: { data: dataUrl } }] } },
+      { apiKey: server.apiKey },
+    );
+    expect(response.errors, JSON.stringify(response.errors)).toBeUndefined();
+    expectPngUpstream();
+  });
+
+  it('plain base64 without mimeType is refused with a hint', async () => {
+    const response = await postChat(server, {
+      messages: [userMessage('see')],
+      attachments: [{ type: 'image', data: PNG_BASE64 }],
+    });
+    const error = await expectError(response, 400, 'INVALID_INPUT');
+    expect(error.message).toContain('data: URL');
+    expect(server.gateway.requests).toHaveLength(0);
   });
 });
 

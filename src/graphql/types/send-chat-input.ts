@@ -12,8 +12,8 @@ export const ImageAttachmentInputRef = builder.inputType('ImageAttachmentInput',
   fields: (t) => ({
     data: t.string({ required: true, description: 'The image bytes, base64 (a data: URL is accepted too).' }),
     mimeType: t.string({
-      required: true,
-      description: 'image/jpeg, image/png, image/gif, image/webp, image/heic or image/heif.',
+      description:
+        'image/jpeg, image/png, image/gif, image/webp, image/heic or image/heif; may be omitted when data is a data: URL.',
     }),
   }),
 });
