@@ -1,10 +1,10 @@
 import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from '@trpc/server/adapters/fastify';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { ChatService } from '../chat/service.ts';
 import type { Authenticate } from '../http/auth.ts';
 import { logAnsweredError } from '../http/log-policy.ts';
 import { createContextFactory } from './context.ts';
-import { appCodeOf } from './errors.ts';
+import { appCodeOf, publicMessage } from './errors.ts';
 import { type AppRouter, appRouter } from './router.ts';
 
 export interface TrpcOptions {
@@ -23,8 +23,11 @@ export async function registerTrpc(app: FastifyInstance, options: TrpcOptions): 
       trpcOptions: {
         router: appRouter,
         createContext,
-        onError: ({ error, path, req }) =>
-          logAnsweredError(req.log ?? app.log, appCodeOf(error), error.message, error.cause ?? error, { path }),
+        // The message the caller read, on the request's logger (its lines carry the request id).
+        onError: ({ error, path, req, type }) =>
+          logAnsweredError(req.log ?? app.log, appCodeOf(error), publicMessage(error, type), error.cause ?? error, {
+            path,
+          }),
       } satisfies FastifyTRPCPluginOptions<AppRouter>['trpcOptions'],
     });
   });
