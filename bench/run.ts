@@ -42,8 +42,8 @@ const PROFILE = process.env.BENCH_PROFILE;
 const CONFIG = QUICK
   ? {
       warmup: { chunk: 500, min: 2000, max: 4000 },
-      rounds: 6,
-      requests: 500,
+      rounds: 8,
+      requests: 300,
       concurrency: 8,
       latencyWarmup: 300,
       latencyRequests: 500,
@@ -60,8 +60,8 @@ const CONFIG = QUICK
     }
   : {
       warmup: { chunk: 1000, min: 6000, max: 12_000 },
-      rounds: 8,
-      requests: 1500,
+      rounds: 16,
+      requests: 750,
       concurrency: 8,
       latencyWarmup: 500,
       latencyRequests: 1000,
@@ -132,6 +132,8 @@ function errorMessage(body: string | undefined): string {
 }
 
 const ms = (v: number) => `${v} ms`;
+/** The libraries' floors have no target of their own: they are what our surfaces are measured against. */
+const isFloor = (name: string) => SURFACES.some((x) => x.floor === name);
 const floorLabel = (s: { floor?: string | undefined }) =>
   SURFACES.find((x) => x.name === s.floor)?.label.replace(/^floor: /, '') ?? 'its floor';
 const span = (r: readonly [number, number], unit = '') => `${r[0]}–${r[1]}${unit}`;
@@ -226,7 +228,7 @@ async function main(): Promise<void> {
 
   const overTarget = cpu.surfaces.filter(
     (s) =>
-      (s.floor === undefined && s.serverCpuUsPerRequest > TARGETS.cpuUsPerRequest) ||
+      (!isFloor(s.surface) && s.serverCpuUsPerRequest > TARGETS.cpuUsPerRequest) ||
       (s.overheadUs ?? 0) > TARGETS.overheadUs,
   );
   // Profile the offenders, and each one's baseline (its floor, or REST) to compare against.
@@ -273,7 +275,8 @@ async function main(): Promise<void> {
     findings.push(`The CPU scenario hit its time limit: ${cpu.rounds} of ${cpu.roundsPlanned} rounds ran.`);
   }
   for (const s of cpu.surfaces) {
-    if (s.serverCpuUsMin <= TARGETS.cpuUsPerRequest && s.serverCpuUsMax > TARGETS.cpuUsPerRequest) {
+    const targeted = !isFloor(s.surface);
+    if (targeted && s.serverCpuUsMin <= TARGETS.cpuUsPerRequest && s.serverCpuUsMax > TARGETS.cpuUsPerRequest) {
       findings.push(
         `${s.label}: the ${TARGETS.cpuUsPerRequest} µs target lies inside the measured block range (${s.serverCpuUsMin}–${s.serverCpuUsMax} µs, median ${s.serverCpuUsPerRequest} µs), so its ${s.serverCpuUsPerRequest <= TARGETS.cpuUsPerRequest ? 'OK' : 'MISS'} is not robust on this machine.`,
       );
@@ -369,12 +372,12 @@ async function main(): Promise<void> {
   const rows: string[][] = [['Metric', 'Value', 'Target', 'Status']];
   const blocksLabel = `median of ${cpu.rounds} blocks × ${cpu.requestsPerBlock}, c=${cpu.concurrency}`;
   for (const s of cpu.surfaces) {
-    const isFloor = cpu.surfaces.some((x) => x.floor === s.surface);
+    const floor = isFloor(s.surface);
     rows.push([
       `Server CPU / request, ${s.label} (${blocksLabel})`,
       `${s.serverCpuUsPerRequest} µs (min–max ${s.serverCpuUsMin}–${s.serverCpuUsMax}); ${s.requestsPerSecond} req/s, p50 ${ms(s.p50Ms)}, p99 ${ms(s.p99Ms)}`,
-      isFloor ? '' : `≤ ${TARGETS.cpuUsPerRequest} µs`,
-      isFloor
+      floor ? '' : `≤ ${TARGETS.cpuUsPerRequest} µs`,
+      floor
         ? ''
         : status([
             {
