@@ -2,7 +2,7 @@ import { TRPCError } from '@trpc/server';
 import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import { describe, expect, it } from 'vitest';
 import { AppError, ERROR_CODES, HTTP_STATUS } from '../contract/errors.ts';
-import { appCodeOf, formatError, toTRPCError } from './errors.ts';
+import { appCodeOf, formatError, retryAfterOf, toTRPCError } from './errors.ts';
 
 describe('toTRPCError', () => {
   it.each(ERROR_CODES)('%s answers with the same HTTP status as on every other surface', (code) => {
@@ -19,6 +19,15 @@ describe('toTRPCError', () => {
     const error = toTRPCError(new AppError(code, 'm', { status }));
     expect(getHTTPStatusCodeFromError(error)).toBe(status);
     expect(appCodeOf(error)).toBe(code);
+  });
+});
+
+describe('retryAfterOf', () => {
+  it('is the longest Retry-After among the errors, none without one', () => {
+    const limited = (retryAfter: number) => toTRPCError(new AppError('RATE_LIMITED', 'm', { retryAfter }));
+    expect(retryAfterOf([limited(3), toTRPCError(new AppError('NOT_FOUND', 'm')), limited(7)])).toBe(7);
+    expect(retryAfterOf([new TRPCError({ code: 'BAD_REQUEST' })])).toBeUndefined();
+    expect(retryAfterOf([])).toBeUndefined();
   });
 });
 

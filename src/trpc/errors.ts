@@ -37,6 +37,15 @@ export function toTRPCError(error: AppError): TRPCError {
   return new TRPCError({ code, message: error.message, cause: error });
 }
 
+/** The longest `Retry-After` (seconds) among a response's errors, as REST and GraphQL send it. */
+export function retryAfterOf(errors: readonly TRPCError[]): number | undefined {
+  let seconds: number | undefined;
+  for (const { cause } of errors) {
+    if (cause instanceof AppError && cause.retryAfter !== undefined) seconds = Math.max(seconds ?? 0, cause.retryAfter);
+  }
+  return seconds;
+}
+
 /** The chat service's code for any error a procedure ended with (tRPC's own client errors are INVALID_INPUT). */
 export function appCodeOf(error: TRPCError): ErrorCode {
   if (error.cause instanceof AppError) return error.cause.code;

@@ -4,7 +4,7 @@ import type { ChatService } from '../chat/service.ts';
 import type { Authenticate } from '../http/auth.ts';
 import { logAnsweredError } from '../http/log-policy.ts';
 import { createContextFactory } from './context.ts';
-import { appCodeOf, publicMessage } from './errors.ts';
+import { appCodeOf, publicMessage, retryAfterOf } from './errors.ts';
 import { type AppRouter, appRouter } from './router.ts';
 
 export interface TrpcOptions {
@@ -23,6 +23,10 @@ export async function registerTrpc(app: FastifyInstance, options: TrpcOptions): 
       trpcOptions: {
         router: appRouter,
         createContext,
+        responseMeta: ({ errors }) => {
+          const retryAfter = retryAfterOf(errors);
+          return retryAfter === undefined ? {} : { headers: new Headers({ 'retry-after': String(retryAfter) }) };
+        },
         // The message the caller read, on the request's logger (its lines carry the request id).
         onError: ({ error, path, req, type }) =>
           logAnsweredError(req.log ?? app.log, appCodeOf(error), publicMessage(error, type), error.cause ?? error, {

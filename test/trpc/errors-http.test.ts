@@ -48,7 +48,12 @@ async function post(path: string, body: string, apiKey = server.apiKey) {
     headers: { 'content-type': 'application/json', 'x-api-key': apiKey },
     body,
   });
-  return { status: res.status, requestId: res.headers.get('x-request-id'), body: (await res.json()) as unknown };
+  return {
+    status: res.status,
+    requestId: res.headers.get('x-request-id'),
+    retryAfter: res.headers.get('retry-after'),
+    body: (await res.json()) as unknown,
+  };
 }
 
 const MALFORMED = ['{"messages":', '{', 'not json', '{"messages":[],}'];
@@ -96,14 +101,13 @@ describe('malformed JSON', () => {
 });
 
 describe('HTTP status per error code: the same as on every other surface', () => {
-  const cases: Array<[string, ErrorCode, () => Promise<{ status: number; requestId: string | null; body: unknown }>]> =
-    [
-      ['a schema failure', 'INVALID_INPUT', () => post('/trpc/chat.send', JSON.stringify({ messages: [] }))],
-      ['a wrong key', 'UNAUTHENTICATED', () => post('/trpc/chat.send', JSON.stringify(ask('x')), 'wrong-key-0123')],
-      ['an unknown run', 'NOT_FOUND', () => post('/trpc/chat.cancel', JSON.stringify({ runId: 'no-such-run' }))],
-      ['FAKE_429', 'RATE_LIMITED', () => post('/trpc/chat.send', JSON.stringify(ask(`FAKE_429 ${marker()}`)))],
-      ['FAKE_500', 'UPSTREAM_FAILED', () => post('/trpc/chat.send', JSON.stringify(ask(`FAKE_500 ${marker()}`)))],
-    ];
+  const cases: Array<[string, ErrorCode, () => ReturnType<typeof post>]> = [
+    ['a schema failure', 'INVALID_INPUT', () => post('/trpc/chat.send', JSON.stringify({ messages: [] }))],
+    ['a wrong key', 'UNAUTHENTICATED', () => post('/trpc/chat.send', JSON.stringify(ask('x')), 'wrong-key-0123')],
+    ['an unknown run', 'NOT_FOUND', () => post('/trpc/chat.cancel', JSON.stringify({ runId: 'no-such-run' }))],
+    ['FAKE_429', 'RATE_LIMITED', () => post('/trpc/chat.send', JSON.stringify(ask(`FAKE_429 ${marker()}`)))],
+    ['FAKE_500', 'UPSTREAM_FAILED', () => post('/trpc/chat.send', JSON.stringify(ask(`FAKE_500 ${marker()}`)))],
+  ];
 
   it.each(cases)('%s: %s', async (_label, appCode, call) => {
     const res = await call();
@@ -115,6 +119,11 @@ describe('HTTP status per error code: the same as on every other surface', () =>
     });
     // Answered errors are client or upstream failures: info, with the code, on the request's logger.
     expect(logLines.find((l) => l.reqId === res.requestId && l.code === appCode)).toMatchObject({ level: 30 });
+  });
+
+  it('RATE_LIMITED passes the gateway’s Retry-After on, as REST and GraphQL do', async () => {
+    const res = await post('/trpc/chat.send', JSON.stringify(ask(`FAKE_429 ${marker()}`)));
+    expect({ status: res.status, retryAfter: res.retryAfter }).toEqual({ status: 429, retryAfter: '7' });
   });
 
   it('CANCELLED: a chat.send whose run is cancelled answers 409', async () => {
