@@ -171,10 +171,13 @@ function startScriptFlags(): string[] {
   return match[1] ? match[1].split(/\s+/) : [];
 }
 
-/** The built server (`dist/src/main.js`, see buildServer) started as `npm start` does, info logging to /dev/null. */
+/**
+ * The built server (dist/, see buildServer) with `npm start`'s Node flags, info logging to /dev/null, through the
+ * bench's entry (bench/server.ts), which adds the libraries' floors to the same app.
+ */
 export async function startServer(options: ServerOptions): Promise<Proc> {
   const port = await freePort();
-  const args = [...startScriptFlags(), ...(options.nodeArgs ?? []), 'dist/src/main.js'];
+  const args = [...startScriptFlags(), ...(options.nodeArgs ?? []), 'bench/server.ts'];
   const child = spawn(process.execPath, args, {
     cwd: ROOT,
     env: {

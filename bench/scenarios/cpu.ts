@@ -2,8 +2,10 @@
  * Scenario 1: server CPU time (utime+stime from /proc) per proxied non-streaming request, per surface.
  *
  * Load generator, fake and server share a small machine, so one block of requests is a noisy sample. Every
- * surface is warmed first until its CPU per request stops falling (JIT), then measured in `rounds` rounds of one block per surface, in rotating order
- * (round r starts with surface r), and each surface's figure is the median over its blocks, with min–max.
+ * surface (the libraries' floors included) is warmed first until its CPU per request stops falling (JIT), then
+ * measured in `rounds` rounds of one block per surface, in rotating order (round r starts with surface r), and each
+ * surface's figure is the median over its blocks, with min–max. A surface's overhead over its floor is the median
+ * of the same-round differences (each surface runs next to its floor, see SURFACES).
  */
 import { checkedPost, makePool, median, percentile, range, rotate, round, runLoad } from '../load.ts';
 import { cpuMicros, memStatus, type Proc, sleep } from '../processes.ts';
@@ -55,11 +57,17 @@ export interface SurfaceCpu {
   serverCpuUsMax: number;
   perBlockServerCpuUs: number[];
   fakeCpuUsPerRequest: number;
-  /** Median of this surface / median of REST. */
-  ratioToRest: number;
-  /** Same-round ratios to REST, min and max (how stable the ratio is). */
-  roundRatioMin: number;
-  roundRatioMax: number;
+  /** The library's floor this surface is compared with (see bench/floors.ts). */
+  floor: SurfaceName | undefined;
+  /**
+   * Our overhead, µs per request (undefined without a floor): the median over rounds of this surface's block minus
+   * its floor's block in the same round. Pairing blocks that ran seconds apart cancels most of the drift that other
+   * load on a shared machine puts on both.
+   */
+  overheadUs: number | undefined;
+  /** Same-round differences to the floor, min and max (how stable the overhead is). */
+  roundOverheadMinUs: number | undefined;
+  roundOverheadMaxUs: number | undefined;
   /** Medians over blocks. */
   requestsPerSecond: number;
   p50Ms: number;
@@ -177,17 +185,17 @@ export async function runCpu(options: CpuOptions): Promise<CpuResult> {
     }
 
     const of = (name: SurfaceName) => blocks.filter((b) => b.surface === name);
-    const restMedian = median(of('rest').map((b) => b.serverCpuUsPerRequest));
     const surfaces: SurfaceCpu[] = SURFACES.map((surface) => {
       const mine = of(surface.name);
       const cpu = mine.map((b) => b.serverCpuUsPerRequest);
       const [min, max] = range(cpu);
-      const roundRatios = mine.flatMap((b) => {
-        const rest = blocks.find((x) => x.surface === 'rest' && x.round === b.round);
-        return rest ? [b.serverCpuUsPerRequest / rest.serverCpuUsPerRequest] : [];
-      });
-      const [ratioMin, ratioMax] = range(roundRatios);
       const cpuMedian = median(cpu);
+      const { floor } = surface;
+      const roundOverheads = mine.flatMap((b) => {
+        const base = blocks.find((x) => x.surface === floor && x.round === b.round);
+        return base ? [b.serverCpuUsPerRequest - base.serverCpuUsPerRequest] : [];
+      });
+      const [overheadMin, overheadMax] = range(roundOverheads);
       return {
         surface: surface.name,
         label: surface.label,
@@ -200,9 +208,10 @@ export async function runCpu(options: CpuOptions): Promise<CpuResult> {
         serverCpuUsMax: max,
         perBlockServerCpuUs: cpu,
         fakeCpuUsPerRequest: round(median(mine.map((b) => b.fakeCpuUsPerRequest))),
-        ratioToRest: round(cpuMedian / restMedian, 2),
-        roundRatioMin: round(ratioMin, 2),
-        roundRatioMax: round(ratioMax, 2),
+        floor,
+        overheadUs: floor ? round(median(roundOverheads)) : undefined,
+        roundOverheadMinUs: floor ? round(overheadMin) : undefined,
+        roundOverheadMaxUs: floor ? round(overheadMax) : undefined,
         requestsPerSecond: round(median(mine.map((b) => b.requestsPerSecond)), 0),
         p50Ms: round(median(mine.map((b) => b.p50Ms)), 3),
         p99Ms: round(median(mine.map((b) => b.p99Ms)), 3),

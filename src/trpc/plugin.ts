@@ -1,10 +1,10 @@
 import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from '@trpc/server/adapters/fastify';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { ChatService } from '../chat/service.ts';
 import { type Authenticate, requireAuthentication } from '../http/auth.ts';
 import { logAnsweredError } from '../http/log-policy.ts';
 import { createContextFactory, refuseInTrpcShape } from './context.ts';
-import { appCodeOf } from './errors.ts';
+import { appCodeOf, publicMessage, retryAfterOf } from './errors.ts';
 import { type AppRouter, appRouter } from './router.ts';
 
 export interface TrpcOptions {
@@ -18,8 +18,15 @@ export async function registerTrpc(app: FastifyInstance, options: TrpcOptions): 
   const trpcOptions = {
     router: appRouter,
     createContext: createContextFactory(options.service),
-    onError: ({ error, path, req }) =>
-      logAnsweredError(req.log ?? app.log, appCodeOf(error), error.message, error.cause ?? error, { path }),
+    responseMeta: ({ errors }) => {
+      const retryAfter = retryAfterOf(errors);
+      return retryAfter === undefined ? {} : { headers: new Headers({ 'retry-after': String(retryAfter) }) };
+    },
+    // The message the caller read, on the request's logger (its lines carry the request id).
+    onError: ({ error, path, req, type }) =>
+      logAnsweredError(req.log ?? app.log, appCodeOf(error), publicMessage(error, type), error.cause ?? error, {
+        path,
+      }),
   } satisfies FastifyTRPCPluginOptions<AppRouter>['trpcOptions'];
 
   await app.register(async (scope) => {
