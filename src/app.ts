@@ -6,6 +6,7 @@ import type { Config } from './config/env.ts';
 import { GatewayClient, type ReadyState } from './gateway/client.ts';
 import { registerGraphQL } from './graphql/handler.ts';
 import { type Authenticate, createAuthenticator } from './http/auth.ts';
+import { registerBodyTimeouts } from './http/body-timeouts.ts';
 import { registerErrorHandling } from './http/errors.ts';
 import { registerHealth } from './http/health.ts';
 import { useLargeJsonBodies } from './http/json-body.ts';
@@ -41,6 +42,8 @@ export async function buildApp(config: Config, gateway?: AppGateway): Promise<Ap
       redact: ['req.headers.authorization', 'req.headers["x-api-key"]'],
     },
     bodyLimit: config.bodyLimitBytes,
+    // Node's own ceiling on receiving a request (headers and body); registerBodyTimeouts answers first, typed.
+    requestTimeout: config.bodyTimeouts.totalMs + 60_000,
     trustProxy: config.trustProxy,
     logController: new CompletionLogs(),
     genReqId: (req) => {
@@ -66,6 +69,7 @@ export async function buildApp(config: Config, gateway?: AppGateway): Promise<Ap
     reply.header('x-request-id', request.id);
   });
   registerStreamHeaders(server);
+  registerBodyTimeouts(server, config.bodyTimeouts);
   server.addHook('preClose', async () => runs.close());
   server.addHook('onClose', async () => {
     if (!gateway) await upstream.close();

@@ -37,6 +37,8 @@ export const EnvSchema = z.object({
   ALLOW_ANONYMOUS: bool.default(false),
 
   BODY_LIMIT_BYTES: int(1024).default(21 * MiB),
+  BODY_IDLE_TIMEOUT_MS: int(100).default(30_000),
+  BODY_TIMEOUT_MS: int(100).default(300_000),
   MAX_IMAGE_BYTES: int(1).default(10 * MiB),
   MAX_FILE_BYTES: int(1).default(5 * MiB),
   MAX_IMAGES: int(0, 64).default(8),
@@ -75,6 +77,8 @@ export interface Config {
   apiKeys: string[];
   allowAnonymous: boolean;
   bodyLimitBytes: number;
+  /** Receiving a request body: longest silence between chunks, and longest overall. */
+  bodyTimeouts: { idleMs: number; totalMs: number };
   limits: {
     maxImageBytes: number;
     maxFileBytes: number;
@@ -142,6 +146,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     apiKeys,
     allowAnonymous: apiKeys.length === 0,
     bodyLimitBytes: env.BODY_LIMIT_BYTES,
+    bodyTimeouts: { idleMs: env.BODY_IDLE_TIMEOUT_MS, totalMs: env.BODY_TIMEOUT_MS },
     limits: {
       maxImageBytes: env.MAX_IMAGE_BYTES,
       maxFileBytes: env.MAX_FILE_BYTES,
