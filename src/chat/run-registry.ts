@@ -72,6 +72,11 @@ export class RunRegistry {
     }
   }
 
+  /** Runs in flight for a key. */
+  activeFor(principalId: string): number {
+    return this.#active.get(principalId) ?? 0;
+  }
+
   get size(): number {
     return this.#runs.size;
   }

@@ -8,6 +8,18 @@ type EventBody = { type: 'started' } | { type: 'delta'; text: string } | { type:
 export type RunStatus = 'running' | 'completed' | 'failed';
 
 /**
+ * Formats an error's stack (and its causes') now. Until formatted, V8 keeps the captured frames, receivers and
+ * closures included: a cancel raised from a socket's 'close' would pin that request, attachments and all, for as
+ * long as the run keeps the error (its result, its signal's reason), i.e. until retention ends.
+ */
+function releaseFrames(error: unknown): void {
+  for (let depth = 0; depth < 4 && error instanceof Error; depth++) {
+    void error.stack;
+    error = error.cause;
+  }
+}
+
+/**
  * One assistant turn. Keeps its events (ids "1", "2", ...) so any number of subscribers can attach
  * late or re-attach after a drop and receive exactly what came after the id they last saw.
  */
@@ -66,6 +78,7 @@ export class Run {
   /** Ends the run with a failed event; awaiting callers get the original error (status, Retry-After kept). */
   fail(error: AppError): ChatEvent | undefined {
     if (this.status !== 'running') return undefined;
+    releaseFrames(error);
     this.#end('failed');
     this.#settle.reject(error);
     return this.#append({ type: 'failed', code: error.code, message: error.message }, 256);
@@ -94,6 +107,7 @@ export class Run {
   /** Stops a running run: aborts its upstream request and ends it with `error` (a cancel or a deadline). */
   abort(error: AppError): boolean {
     if (this.status !== 'running') return false;
+    releaseFrames(error);
     this.#controller.abort(error);
     this.fail(error);
     return true;

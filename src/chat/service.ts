@@ -125,7 +125,9 @@ export class ChatService {
     }, this.#options.runTimeoutMs);
     try {
       const turn = () => this.#turnWithRaceRetry(run, request);
-      const completion = request.sessionKey ? await this.#sessions.run(request.sessionKey, turn) : await turn();
+      const completion = request.sessionKey
+        ? await this.#sessions.run(request.sessionKey, turn, run.signal)
+        : await turn();
       this.#complete(run, completion);
     } catch (error) {
       if (run.aborted) return;
