@@ -60,6 +60,7 @@ export async function buildApp(config: Config, gateway?: AppGateway): Promise<Ap
     runs,
     limits: config.limits,
     runTimeoutMs: config.runTimeoutMs,
+    maxEventBytes: config.runMaxEventBytes,
     onError: (error, run) =>
       logAnsweredError(run.log ?? server.log, error.code, error.message, error, { runId: run.id }),
   });

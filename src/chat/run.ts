@@ -7,6 +7,12 @@ type EventBody = { type: 'started' } | { type: 'delta'; text: string } | { type:
 
 export type RunStatus = 'running' | 'completed' | 'failed';
 
+export interface RunOptions {
+  log?: RunLog;
+  /** Cap on `bytes`: an answer that would exceed it fails the run instead of growing the log. */
+  maxEventBytes?: number;
+}
+
 /**
  * Formats an error's stack (and its causes') now. Until formatted, V8 keeps the captured frames, receivers and
  * closures included: a cancel raised from a socket's 'close' would pin that request, attachments and all, for as
@@ -18,6 +24,9 @@ function releaseFrames(error: unknown): void {
     error = error.cause;
   }
 }
+
+/** Approximate heap of one event object, beside its text (2 bytes per UTF-16 unit). */
+const EVENT_OVERHEAD_BYTES = 64;
 
 /**
  * One assistant turn. Keeps its events (ids "1", "2", ...) so any number of subscribers can attach
@@ -43,11 +52,13 @@ export class Run {
 
   /** The logger of the request that started the run. */
   readonly log: RunLog | undefined;
+  readonly #maxEventBytes: number;
 
-  constructor(principalId: string, model: string, log?: RunLog) {
+  constructor(principalId: string, model: string, options: RunOptions = {}) {
     this.principalId = principalId;
     this.model = model;
-    this.log = log;
+    this.log = options.log;
+    this.#maxEventBytes = options.maxEventBytes ?? Number.POSITIVE_INFINITY;
     this.result = new Promise<ChatResult>((resolve, reject) => {
       this.#settle = { resolve, reject };
     });
@@ -69,10 +80,25 @@ export class Run {
 
   emit(body: EventBody): ChatEvent | undefined {
     if (this.status !== 'running') return undefined;
-    if (body.type !== 'completed') return this.#append(body, body.type === 'delta' ? body.text.length * 2 + 64 : 256);
+    const bytes =
+      body.type === 'delta'
+        ? body.text.length * 2 + EVENT_OVERHEAD_BYTES
+        : body.type === 'completed'
+          ? 256 + body.result.message.content.length * 2
+          : 256;
+    if (this.bytes + bytes > this.#maxEventBytes) {
+      this.abort(
+        new AppError(
+          'UPSTREAM_FAILED',
+          `The agent's answer was too large (over ${this.#maxEventBytes} bytes held); ask for a shorter answer.`,
+        ),
+      );
+      return undefined;
+    }
+    if (body.type !== 'completed') return this.#append(body, bytes);
     this.#end('completed');
     this.#settle.resolve(body.result);
-    return this.#append(body, 256 + body.result.message.content.length * 2);
+    return this.#append(body, bytes);
   }
 
   /** Ends the run with a failed event; awaiting callers get the original error (status, Retry-After kept). */

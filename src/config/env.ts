@@ -53,6 +53,7 @@ export const EnvSchema = z.object({
   RUN_RETENTION_MS: int(1_000).default(300_000),
   RUN_MAX_RETAINED_BYTES: int(1024).default(64 * MiB),
   MAX_ACTIVE_RUNS_PER_KEY: int(1).default(256),
+  RUN_MAX_EVENT_BYTES: int(1024).default(32 * MiB),
 
   GRAPHIQL: bool.optional(),
   GRAPHQL_INTROSPECTION: bool.optional(),
@@ -88,7 +89,13 @@ export interface Config {
   };
   runTimeoutMs: number;
   heartbeatMs: number;
-  runs: { retentionMs: number; maxRetainedBytes: number; maxActiveRunsPerPrincipal: number };
+  runs: {
+    retentionMs: number;
+    maxRetainedBytes: number;
+    maxActiveRunsPerPrincipal: number;
+  };
+  /** Cap on one run's event log (deltas and result), in approximate bytes held. */
+  runMaxEventBytes: number;
   graphiql: boolean;
   introspection: boolean;
 }
@@ -161,6 +168,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       maxRetainedBytes: env.RUN_MAX_RETAINED_BYTES,
       maxActiveRunsPerPrincipal: env.MAX_ACTIVE_RUNS_PER_KEY,
     },
+    runMaxEventBytes: env.RUN_MAX_EVENT_BYTES,
     graphiql: env.GRAPHIQL ?? !production,
     introspection: env.GRAPHQL_INTROSPECTION ?? !production,
   };
