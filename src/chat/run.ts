@@ -9,6 +9,8 @@ export type RunStatus = 'running' | 'completed' | 'failed';
 
 export interface RunOptions {
   log?: RunLog;
+  /** The end user it runs for (the input's `user`), counted against the per-user cap. */
+  user?: string;
   /** Cap on `bytes`: an answer that would exceed it fails the run instead of growing the log. */
   maxEventBytes?: number;
 }
@@ -52,12 +54,14 @@ export class Run {
 
   /** The logger of the request that started the run. */
   readonly log: RunLog | undefined;
+  readonly user: string | undefined;
   readonly #maxEventBytes: number;
 
   constructor(principalId: string, model: string, options: RunOptions = {}) {
     this.principalId = principalId;
     this.model = model;
     this.log = options.log;
+    this.user = options.user;
     this.#maxEventBytes = options.maxEventBytes ?? Number.POSITIVE_INFINITY;
     this.result = new Promise<ChatResult>((resolve, reject) => {
       this.#settle = { resolve, reject };

@@ -89,6 +89,7 @@ export class ChatService {
     const request = { ...this.prepare(principal, input), stream: options.stream };
     const run = new Run(principal.id, request.model, {
       log: options.log,
+      user: input.user,
       maxEventBytes: this.#options.maxEventBytes,
     });
     this.#options.runs.add(run);

@@ -53,6 +53,7 @@ export const EnvSchema = z.object({
   RUN_RETENTION_MS: int(1_000).default(300_000),
   RUN_MAX_RETAINED_BYTES: int(1024).default(64 * MiB),
   MAX_ACTIVE_RUNS_PER_KEY: int(1).default(256),
+  MAX_ACTIVE_RUNS_PER_USER: int(1).default(4),
   RUN_MAX_EVENT_BYTES: int(1024).default(32 * MiB),
 
   GRAPHIQL: bool.optional(),
@@ -93,6 +94,7 @@ export interface Config {
     retentionMs: number;
     maxRetainedBytes: number;
     maxActiveRunsPerPrincipal: number;
+    maxActiveRunsPerUser: number;
   };
   /** Cap on one run's event log (deltas and result), in approximate bytes held. */
   runMaxEventBytes: number;
@@ -167,6 +169,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       retentionMs: env.RUN_RETENTION_MS,
       maxRetainedBytes: env.RUN_MAX_RETAINED_BYTES,
       maxActiveRunsPerPrincipal: env.MAX_ACTIVE_RUNS_PER_KEY,
+      maxActiveRunsPerUser: env.MAX_ACTIVE_RUNS_PER_USER,
     },
     runMaxEventBytes: env.RUN_MAX_EVENT_BYTES,
     graphiql: env.GRAPHIQL ?? !production,

@@ -43,7 +43,8 @@ describe('abuse: cancelled runs', () => {
   beforeAll(async () => {
     // The agent never answers: every run stays in flight until cancelled.
     gateway = await startHostileGateway(() => {});
-    server = await startTestServer({ gatewayUrl: gateway.url });
+    // Room for the queued-turn test's cancelled runs: a run leaves the per-user count a microtask after it ends.
+    server = await startTestServer({ gatewayUrl: gateway.url, env: { MAX_ACTIVE_RUNS_PER_USER: '64' } });
     principal = server.app.authenticate({ 'x-api-key': server.apiKey });
   });
   afterAll(async () => {
@@ -115,5 +116,49 @@ describe('abuse: cancelled runs', () => {
     const growth = (await collect()) - baseline;
     console.info(`REST streams walked away from: heap +${growth.toFixed(1)} MiB for 8 x 8 MiB images`);
     expect(growth).toBeLessThan(20);
+  });
+});
+
+describe('abuse: one user of a shared key holding runs open', () => {
+  let gateway: HostileGateway;
+  let server: TestServer;
+  beforeAll(async () => {
+    gateway = await startHostileGateway(() => {});
+    server = await startTestServer({
+      gatewayUrl: gateway.url,
+      env: { MAX_ACTIVE_RUNS_PER_USER: '2', MAX_ACTIVE_RUNS_PER_KEY: '5' },
+    });
+  });
+  afterAll(async () => {
+    await server.close();
+    await gateway.close();
+  });
+
+  const stream = (user: string, signal: AbortSignal) =>
+    fetch(`${server.baseUrl}/api/chat`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': server.apiKey },
+      body: JSON.stringify({ stream: true, user, messages: [{ role: 'user', content: 'hold on' }] }),
+      signal,
+    });
+
+  it('cannot lock the key’s other users out: it gets RATE_LIMITED at its own cap, they still get in', async () => {
+    const client = new AbortController();
+    try {
+      const greedy = await Promise.all(Array.from({ length: 5 }, () => stream('greedy', client.signal)));
+      const statuses = greedy.map((response) => response.status);
+      console.info(`greedy user's 5 streams: ${statuses.join(', ')}`);
+      expect(statuses.filter((status) => status === 200)).toHaveLength(2);
+      const refused = greedy.find((response) => response.status === 429)!;
+      expect(refused.headers.get('retry-after')).toBe('2');
+      expect((await refused.json()).error).toMatchObject({
+        code: 'RATE_LIMITED',
+        message: expect.stringMatching(/per-user limit/),
+      });
+      const other = await stream('someone-else', client.signal);
+      expect(other.status).toBe(200);
+    } finally {
+      client.abort();
+    }
   });
 });
