@@ -38,8 +38,13 @@ export function registerBodyTimeouts(app: FastifyInstance, options: BodyTimeoutO
     upload.guard.destroy(error);
   };
 
-  app.addHook('preParsing', async (_request, reply, payload) => {
+  app.addHook('preParsing', async (request, reply, payload) => {
+    // No body to receive (GET, a websocket upgrade): nothing to time.
+    const headers = request.headers;
+    if (headers['content-length'] === undefined && headers['transfer-encoding'] === undefined) return payload;
     const guard = new PassThrough();
+    // The parser listens for the error it reports; this keeps one nobody reads from crashing the process.
+    guard.on('error', () => {});
     const upload: Upload = {
       reply,
       source: payload,

@@ -116,3 +116,26 @@ describe('abuse: shutdown with a stalled upload', () => {
     expect(elapsedMs).toBeLessThan(5_000);
   });
 });
+
+describe('abuse: body timeouts leave body-less requests alone', () => {
+  it('a graphql-ws connection and a GET outlive BODY_IDLE_TIMEOUT_MS', async () => {
+    const server = await startTestServer({ env: { BODY_IDLE_TIMEOUT_MS: '200', BODY_TIMEOUT_MS: '400' } });
+    try {
+      const { default: WebSocket } = await import('ws');
+      const ws = new WebSocket(`${server.baseUrl.replace('http', 'ws')}/graphql`, 'graphql-transport-ws');
+      await new Promise((resolve, reject) => {
+        ws.once('open', resolve);
+        ws.once('error', reject);
+      });
+      await new Promise((resolve) => setTimeout(resolve, 700));
+      ws.send(JSON.stringify({ type: 'connection_init', payload: { apiKey: server.apiKey } }));
+      const ack = await new Promise<string>((resolve) => ws.once('message', (data) => resolve(String(data))));
+      expect(JSON.parse(ack).type).toBe('connection_ack');
+      ws.close();
+      const health = await fetch(`${server.baseUrl}/healthz`);
+      expect(health.status).toBe(200);
+    } finally {
+      await server.close();
+    }
+  });
+});
