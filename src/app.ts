@@ -6,6 +6,7 @@ import type { Config } from './config/env.ts';
 import { GatewayClient, type ReadyState } from './gateway/client.ts';
 import { registerGraphQL } from './graphql/routes.ts';
 import { type Authenticate, createAuthenticator, requireAuthentication } from './http/auth.ts';
+import { registerBodyTimeouts } from './http/body-timeouts.ts';
 import { registerErrorHandling } from './http/errors.ts';
 import { registerHealth } from './http/health.ts';
 import { useLargeJsonBodies } from './http/json-body.ts';
@@ -46,6 +47,8 @@ export async function buildApp(config: Config, gateway?: AppGateway, options: Ap
       redact: ['req.headers.authorization', 'req.headers["x-api-key"]'],
     },
     bodyLimit: config.bodyLimitBytes,
+    // Node's own ceiling on receiving a request (headers and body); registerBodyTimeouts answers first, typed.
+    requestTimeout: config.bodyTimeouts.totalMs + 60_000,
     trustProxy: config.trustProxy,
     logController: new CompletionLogs(),
     genReqId: (req) => {
@@ -62,6 +65,7 @@ export async function buildApp(config: Config, gateway?: AppGateway, options: Ap
     runs,
     limits: config.limits,
     runTimeoutMs: config.runTimeoutMs,
+    maxEventBytes: config.runMaxEventBytes,
     onError: (error, run) =>
       logAnsweredError(run.log ?? server.log, error.code, error.message, error, { runId: run.id }),
   });
@@ -71,6 +75,7 @@ export async function buildApp(config: Config, gateway?: AppGateway, options: Ap
     reply.header('x-request-id', request.id);
   });
   registerStreamHeaders(server);
+  registerBodyTimeouts(server, config.bodyTimeouts);
   server.addHook('preClose', async () => runs.close());
   server.addHook('onClose', async () => {
     if (!gateway) await upstream.close();

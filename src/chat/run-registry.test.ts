@@ -159,3 +159,34 @@ describe('RunRegistry', () => {
     await expect(run.result).rejects.toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', status: 503 });
   });
 });
+
+describe('RunRegistry per-user cap', () => {
+  const forUser = (principalId: string, user: string | undefined) => {
+    const run = new Run(principalId, 'openclaw', { user });
+    run.emit({ type: 'started' });
+    return run;
+  };
+
+  it('one user hitting its cap leaves the key’s other users (and user-less calls) room, naming the limit', async () => {
+    const runs = registry({ maxActiveRunsPerPrincipal: 10, maxActiveRunsPerUser: 2 });
+    const first = forUser(alice.id, 'u1');
+    runs.add(first);
+    runs.add(forUser(alice.id, 'u1'));
+    const error = thrown(() => runs.add(forUser(alice.id, 'u1')));
+    expect(error.code).toBe('RATE_LIMITED');
+    expect(error.retryAfter).toBeGreaterThan(0);
+    expect(error.message).toMatch(/per-user limit/);
+    runs.add(forUser(alice.id, 'u2'));
+    runs.add(forUser(alice.id, undefined));
+    runs.add(forUser(bob.id, 'u1'));
+    await complete(first);
+    runs.add(forUser(alice.id, 'u1'));
+  });
+
+  it('the key-wide cap stays the ceiling across users', () => {
+    const runs = registry({ maxActiveRunsPerPrincipal: 3, maxActiveRunsPerUser: 2 });
+    for (const user of ['u1', 'u2', 'u3']) runs.add(forUser(alice.id, user));
+    expect(thrown(() => runs.add(forUser(alice.id, 'u4'))).message).toMatch(/per-key limit/);
+    expect(runs.activeFor(alice.id)).toBe(3);
+  });
+});

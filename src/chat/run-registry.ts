@@ -7,13 +7,34 @@ export interface RunRegistryOptions {
   retentionMs: number;
   /** Upper bound on retained event bytes across all runs; oldest finished runs go first. */
   maxRetainedBytes: number;
+  /** The key-wide ceiling. */
   maxActiveRunsPerPrincipal: number;
+  /** Per end user of a key (runs that name a `user`), so one user cannot take every slot of a shared key. */
+  maxActiveRunsPerUser?: number;
 }
+
+/** In-flight counts per key and per (key, user). */
+class ActiveCounts {
+  readonly #counts = new Map<string, number>();
+
+  get(key: string): number {
+    return this.#counts.get(key) ?? 0;
+  }
+
+  add(key: string, delta: number): void {
+    const next = this.get(key) + delta;
+    if (next > 0) this.#counts.set(key, next);
+    else this.#counts.delete(key);
+  }
+}
+
+const userKey = (run: Run) => (run.user === undefined ? undefined : `${run.principalId}\0${run.user}`);
 
 /** Live and recently finished runs, in bounded memory. Foreign runs are indistinguishable from unknown ones. */
 export class RunRegistry {
   readonly #runs = new Map<string, Run>();
-  readonly #active = new Map<string, number>();
+  readonly #active = new ActiveCounts();
+  readonly #activeUsers = new ActiveCounts();
   readonly #options: RunRegistryOptions;
   /** Bytes held by finished runs; running ones are bounded by the per-principal cap instead. */
   #retainedBytes = 0;
@@ -25,25 +46,28 @@ export class RunRegistry {
     this.#sweeper.unref();
   }
 
-  /** Registers a new run, refusing a principal that already has too many in flight. */
+  /** Registers a new run, refusing a user, then a key, that already has too many in flight. */
   add(run: Run): void {
-    const active = this.#active.get(run.principalId) ?? 0;
-    if (active >= this.#options.maxActiveRunsPerPrincipal) {
-      throw new AppError(
-        'RATE_LIMITED',
-        `Too many chats in progress (${active}); wait for one to finish or cancel it.`,
-        { retryAfter: 2 },
+    const user = userKey(run);
+    const userLimit = this.#options.maxActiveRunsPerUser ?? Number.POSITIVE_INFINITY;
+    if (user !== undefined && this.#activeUsers.get(user) >= userLimit) {
+      throw busy(`This user already has ${userLimit} chats in progress (the per-user limit)`);
+    }
+    if (this.#active.get(run.principalId) >= this.#options.maxActiveRunsPerPrincipal) {
+      throw busy(
+        `This API key already has ${this.#options.maxActiveRunsPerPrincipal} chats in progress (the per-key limit)`,
       );
     }
-    this.#active.set(run.principalId, active + 1);
+    this.#active.add(run.principalId, 1);
+    if (user !== undefined) this.#activeUsers.add(user, 1);
     this.#runs.set(run.id, run);
     run.result.finally(() => this.#onFinished(run)).catch(() => {});
   }
 
   #onFinished(run: Run): void {
-    const active = (this.#active.get(run.principalId) ?? 1) - 1;
-    if (active > 0) this.#active.set(run.principalId, active);
-    else this.#active.delete(run.principalId);
+    this.#active.add(run.principalId, -1);
+    const user = userKey(run);
+    if (user !== undefined) this.#activeUsers.add(user, -1);
     if (!this.#runs.has(run.id)) return;
     this.#retainedBytes += run.bytes;
     // Map order is insertion order: the oldest runs are evicted first.
@@ -72,6 +96,11 @@ export class RunRegistry {
     }
   }
 
+  /** Runs in flight for a key (all its users). */
+  activeFor(principalId: string): number {
+    return this.#active.get(principalId);
+  }
+
   get size(): number {
     return this.#runs.size;
   }
@@ -83,4 +112,8 @@ export class RunRegistry {
     for (const run of this.#runs.values()) run.abort(reason);
     clearInterval(this.#sweeper);
   }
+}
+
+function busy(what: string): AppError {
+  return new AppError('RATE_LIMITED', `${what}; wait for one to finish or cancel it, then retry.`, { retryAfter: 2 });
 }

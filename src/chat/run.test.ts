@@ -200,3 +200,21 @@ describe('Run.cancel', () => {
     expect(cancelled.lastEventId).toBe('1');
   });
 });
+
+describe('Run event-log cap', () => {
+  it('fails the run with UPSTREAM_FAILED instead of growing past maxEventBytes, and aborts its upstream', async () => {
+    const run = new Run('p', 'm', { maxEventBytes: 10_000 });
+    run.emit({ type: 'started' });
+    let emitted = 0;
+    while (run.emit({ type: 'delta', text: 'x'.repeat(1000) })) emitted++;
+    expect(emitted).toBeGreaterThan(0);
+    expect(emitted).toBeLessThan(5);
+    expect(run.status).toBe('failed');
+    expect(run.aborted).toBe(true);
+    expect(run.bytes).toBeLessThanOrEqual(10_000);
+    await expect(run.result).rejects.toMatchObject({
+      code: 'UPSTREAM_FAILED',
+      message: expect.stringMatching(/too large/),
+    });
+  });
+});

@@ -7,6 +7,29 @@ type EventBody = { type: 'started' } | { type: 'delta'; text: string } | { type:
 
 export type RunStatus = 'running' | 'completed' | 'failed';
 
+export interface RunOptions {
+  log?: RunLog;
+  /** The end user it runs for (the input's `user`), counted against the per-user cap. */
+  user?: string;
+  /** Cap on `bytes`: an answer that would exceed it fails the run instead of growing the log. */
+  maxEventBytes?: number;
+}
+
+/**
+ * Formats an error's stack (and its causes') now. Until formatted, V8 keeps the captured frames, receivers and
+ * closures included: a cancel raised from a socket's 'close' would pin that request, attachments and all, for as
+ * long as the run keeps the error (its result, its signal's reason), i.e. until retention ends.
+ */
+function releaseFrames(error: unknown): void {
+  for (let depth = 0; depth < 4 && error instanceof Error; depth++) {
+    void error.stack;
+    error = error.cause;
+  }
+}
+
+/** Approximate heap of one event object, beside its text (2 bytes per UTF-16 unit). */
+const EVENT_OVERHEAD_BYTES = 64;
+
 /**
  * One assistant turn. Keeps its events (ids "1", "2", ...) so any number of subscribers can attach
  * late or re-attach after a drop and receive exactly what came after the id they last saw.
@@ -31,11 +54,15 @@ export class Run {
 
   /** The logger of the request that started the run. */
   readonly log: RunLog | undefined;
+  readonly user: string | undefined;
+  readonly #maxEventBytes: number;
 
-  constructor(principalId: string, model: string, log?: RunLog) {
+  constructor(principalId: string, model: string, options: RunOptions = {}) {
     this.principalId = principalId;
     this.model = model;
-    this.log = log;
+    this.log = options.log;
+    this.user = options.user;
+    this.#maxEventBytes = options.maxEventBytes ?? Number.POSITIVE_INFINITY;
     this.result = new Promise<ChatResult>((resolve, reject) => {
       this.#settle = { resolve, reject };
     });
@@ -57,15 +84,31 @@ export class Run {
 
   emit(body: EventBody): ChatEvent | undefined {
     if (this.status !== 'running') return undefined;
-    if (body.type !== 'completed') return this.#append(body, body.type === 'delta' ? body.text.length * 2 + 64 : 256);
+    const bytes =
+      body.type === 'delta'
+        ? body.text.length * 2 + EVENT_OVERHEAD_BYTES
+        : body.type === 'completed'
+          ? 256 + body.result.message.content.length * 2
+          : 256;
+    if (this.bytes + bytes > this.#maxEventBytes) {
+      this.abort(
+        new AppError(
+          'UPSTREAM_FAILED',
+          `The agent's answer was too large (over ${this.#maxEventBytes} bytes held); ask for a shorter answer.`,
+        ),
+      );
+      return undefined;
+    }
+    if (body.type !== 'completed') return this.#append(body, bytes);
     this.#end('completed');
     this.#settle.resolve(body.result);
-    return this.#append(body, 256 + body.result.message.content.length * 2);
+    return this.#append(body, bytes);
   }
 
   /** Ends the run with a failed event; awaiting callers get the original error (status, Retry-After kept). */
   fail(error: AppError): ChatEvent | undefined {
     if (this.status !== 'running') return undefined;
+    releaseFrames(error);
     this.#end('failed');
     this.#settle.reject(error);
     return this.#append({ type: 'failed', code: error.code, message: error.message }, 256);
@@ -94,6 +137,7 @@ export class Run {
   /** Stops a running run: aborts its upstream request and ends it with `error` (a cancel or a deadline). */
   abort(error: AppError): boolean {
     if (this.status !== 'running') return false;
+    releaseFrames(error);
     this.#controller.abort(error);
     this.fail(error);
     return true;

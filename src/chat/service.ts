@@ -23,6 +23,8 @@ export interface ChatServiceOptions {
   runs: RunRegistry;
   limits: AttachmentLimits;
   runTimeoutMs: number;
+  /** Cap on one run's event log (approximate bytes held). */
+  maxEventBytes?: number;
   /** Where failures that are bugs or upstream faults get their details logged. */
   onError?: (error: AppError, run: Run) => void;
 }
@@ -85,7 +87,11 @@ export class ChatService {
   /** Starts a run; it proceeds server-side whoever listens. Validation errors are thrown before any run exists. */
   start(principal: Principal, input: SendChatInput, options: StartOptions): Run {
     const request = { ...this.prepare(principal, input), stream: options.stream };
-    const run = new Run(principal.id, request.model, options.log);
+    const run = new Run(principal.id, request.model, {
+      log: options.log,
+      user: input.user,
+      maxEventBytes: this.#options.maxEventBytes,
+    });
     this.#options.runs.add(run);
     run.emit({ type: 'started' });
     void this.#drive(run, request);
@@ -125,7 +131,9 @@ export class ChatService {
     }, this.#options.runTimeoutMs);
     try {
       const turn = () => this.#turnWithRaceRetry(run, request);
-      const completion = request.sessionKey ? await this.#sessions.run(request.sessionKey, turn) : await turn();
+      const completion = request.sessionKey
+        ? await this.#sessions.run(request.sessionKey, turn, run.signal)
+        : await turn();
       this.#complete(run, completion);
     } catch (error) {
       if (run.aborted) return;

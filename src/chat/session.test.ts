@@ -166,3 +166,26 @@ describe('KeyedSerializer', () => {
     );
   });
 });
+
+describe('KeyedSerializer with a signal', () => {
+  it('a waiting task that aborts leaves at once, and the next one still waits for the running one', async () => {
+    const serializer = new KeyedSerializer();
+    const gate = deferred<void>();
+    const order: string[] = [];
+    const first = serializer.run('k', async () => {
+      await gate.promise;
+      order.push('first');
+    });
+    const controller = new AbortController();
+    const second = serializer.run('k', async () => order.push('second'), controller.signal);
+    const third = serializer.run('k', async () => order.push('third'));
+    controller.abort(new Error('cancelled'));
+    await expect(second).rejects.toThrow('cancelled');
+    await tick();
+    expect(order).toEqual([]);
+    gate.resolve();
+    await Promise.all([first, third]);
+    expect(order).toEqual(['first', 'third']);
+    expect(serializer.size).toBe(0);
+  });
+});

@@ -37,6 +37,8 @@ export const EnvSchema = z.object({
   ALLOW_ANONYMOUS: bool.default(false),
 
   BODY_LIMIT_BYTES: int(1024).default(21 * MiB),
+  BODY_IDLE_TIMEOUT_MS: int(100).default(30_000),
+  BODY_TIMEOUT_MS: int(100).default(300_000),
   MAX_IMAGE_BYTES: int(1).default(10 * MiB),
   MAX_FILE_BYTES: int(1).default(5 * MiB),
   MAX_IMAGES: int(0, 64).default(8),
@@ -55,6 +57,8 @@ export const EnvSchema = z.object({
   RUN_RETENTION_MS: int(1_000).default(300_000),
   RUN_MAX_RETAINED_BYTES: int(1024).default(64 * MiB),
   MAX_ACTIVE_RUNS_PER_KEY: int(1).default(256),
+  MAX_ACTIVE_RUNS_PER_USER: int(1).default(4),
+  RUN_MAX_EVENT_BYTES: int(1024).default(32 * MiB),
 
   GRAPHIQL: bool.optional(),
   GRAPHQL_INTROSPECTION: bool.optional(),
@@ -86,6 +90,8 @@ export interface Config {
   apiKeys: string[];
   allowAnonymous: boolean;
   bodyLimitBytes: number;
+  /** Receiving a request body: longest silence between chunks, and longest overall. */
+  bodyTimeouts: { idleMs: number; totalMs: number };
   limits: {
     maxImageBytes: number;
     maxFileBytes: number;
@@ -95,7 +101,14 @@ export interface Config {
   };
   runTimeoutMs: number;
   heartbeatMs: number;
-  runs: { retentionMs: number; maxRetainedBytes: number; maxActiveRunsPerPrincipal: number };
+  runs: {
+    retentionMs: number;
+    maxRetainedBytes: number;
+    maxActiveRunsPerPrincipal: number;
+    maxActiveRunsPerUser: number;
+  };
+  /** Cap on one run's event log (deltas and result), in approximate bytes held. */
+  runMaxEventBytes: number;
   graphiql: boolean;
   introspection: boolean;
 }
@@ -157,6 +170,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     apiKeys,
     allowAnonymous: apiKeys.length === 0,
     bodyLimitBytes: env.BODY_LIMIT_BYTES,
+    bodyTimeouts: { idleMs: env.BODY_IDLE_TIMEOUT_MS, totalMs: env.BODY_TIMEOUT_MS },
     limits: {
       maxImageBytes: env.MAX_IMAGE_BYTES,
       maxFileBytes: env.MAX_FILE_BYTES,
@@ -170,7 +184,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       retentionMs: env.RUN_RETENTION_MS,
       maxRetainedBytes: env.RUN_MAX_RETAINED_BYTES,
       maxActiveRunsPerPrincipal: env.MAX_ACTIVE_RUNS_PER_KEY,
+      maxActiveRunsPerUser: env.MAX_ACTIVE_RUNS_PER_USER,
     },
+    runMaxEventBytes: env.RUN_MAX_EVENT_BYTES,
     graphiql: env.GRAPHIQL ?? !production,
     introspection: env.GRAPHQL_INTROSPECTION ?? !production,
   };

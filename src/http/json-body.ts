@@ -159,6 +159,7 @@ export function useLargeJsonBodies(app: FastifyInstance, options: LargeJsonOptio
     const onEnd = (error?: Error) => {
       cleanup();
       // A client that hangs up mid-upload is its own problem, not a server error.
+      if (error instanceof AppError) return done(error, undefined);
       if (error)
         return done(new AppError('INVALID_INPUT', 'The request body was cut off.', { cause: error }), undefined);
       if (!Number.isNaN(declared) && declared !== received) {

@@ -108,3 +108,27 @@ describe('SseWriter heartbeats', () => {
     slow.raw.close();
   });
 });
+
+describe('SseWriter backpressure', () => {
+  it('data() resolves only once a full socket drains (or closes)', async () => {
+    const { reply, raw } = fakeReply();
+    const writer = new SseWriter(reply, { heartbeatMs: 60_000 });
+    raw.write = (frame: string) => {
+      raw.frames.push(frame);
+      return false;
+    };
+    let drained = false;
+    const written = writer.data('x').then(() => {
+      drained = true;
+    });
+    await Promise.resolve();
+    expect(drained).toBe(false);
+    raw.emit('drain');
+    await written;
+    expect(drained).toBe(true);
+    const pending = writer.data('y');
+    raw.close();
+    await pending;
+    writer.end();
+  });
+});

@@ -68,6 +68,8 @@ export class SseWriter {
         continue;
       }
       if (now - writer.#lastWrite < writer.#heartbeatMs - 5) continue;
+      // A reader that is not draining needs no ping: its socket still holds unread bytes.
+      if (writer.#reply.raw.writableNeedDrain) continue;
       try {
         writer.#write(': ping\n\n');
       } catch {
@@ -80,14 +82,28 @@ export class SseWriter {
     return this.#closed || this.#reply.raw.destroyed;
   }
 
-  #write(frame: string): void {
-    if (this.closed) return;
+  #write(frame: string): boolean {
+    if (this.closed) return true;
     this.#lastWrite = Date.now();
-    this.#reply.raw.write(frame);
+    return this.#reply.raw.write(frame);
   }
 
-  data(payload: string): void {
-    this.#write(`data: ${payload}\n\n`);
+  /**
+   * Writes one event; resolves once the socket can take more (at once unless its buffer is full, else on
+   * 'drain' or close). Awaiting it before taking the next event keeps a slow reader from growing our memory.
+   */
+  data(payload: string): Promise<void> {
+    if (this.#write(`data: ${payload}\n\n`) || this.closed) return Promise.resolve();
+    const raw = this.#reply.raw;
+    return new Promise((resolve) => {
+      const done = () => {
+        raw.off('drain', done);
+        raw.off('close', done);
+        resolve();
+      };
+      raw.on('drain', done);
+      raw.on('close', done);
+    });
   }
 
   end(): void {

@@ -42,12 +42,13 @@ export function registerRestChat(app: FastifyInstance, options: RestChatOptions)
     });
     try {
       for await (const event of run.subscribe(undefined, detach.signal)) {
-        if (event.type === 'started') sse.data(render.role());
-        else if (event.type === 'delta') sse.data(render.delta(event.text));
-        else if (event.type === 'completed') sse.data(render.finish(event.result));
-        else sse.data(JSON.stringify(errorBody(new AppError(event.code, event.message), request.id)));
+        // Awaiting each write is the backpressure: an unread stream waits here, its run's log is capped.
+        if (event.type === 'started') await sse.data(render.role());
+        else if (event.type === 'delta') await sse.data(render.delta(event.text));
+        else if (event.type === 'completed') await sse.data(render.finish(event.result));
+        else await sse.data(JSON.stringify(errorBody(new AppError(event.code, event.message), request.id)));
       }
-      sse.data('[DONE]');
+      await sse.data('[DONE]');
     } finally {
       sse.end();
     }
