@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { thrown } from '../../test/helpers/app-error.ts';
+import { loadConfig } from '../config/env.ts';
 import type { ChatEvent, SendChatInput } from '../contract/chat.ts';
 import { AppError } from '../contract/errors.ts';
-import { DEFAULT_ATTACHMENT_LIMITS } from '../contract/limits.ts';
 import { UpstreamHttpError } from '../gateway/errors.ts';
 import type { Completion, GatewayEvent } from '../gateway/events.ts';
 import type { GatewayChatRequest } from '../gateway/translate.ts';
@@ -40,7 +40,7 @@ class FakeGateway implements ChatGateway {
 }
 
 const registries: RunRegistry[] = [];
-function setup() {
+function setup(maxEventBytes?: number) {
   const gateway = new FakeGateway();
   const runs = new RunRegistry({ retentionMs: 60_000, maxRetainedBytes: 10_000_000, maxActiveRunsPerPrincipal: 8 });
   registries.push(runs);
@@ -48,8 +48,9 @@ function setup() {
   const service = new ChatService({
     gateway,
     runs,
-    limits: DEFAULT_ATTACHMENT_LIMITS,
+    limits: loadConfig({ ALLOW_ANONYMOUS: 'true' }).limits,
     runTimeoutMs: 30_000,
+    maxEventBytes,
     onError: (error) => errors.push(error),
   });
   return { gateway, runs, service, errors };
@@ -374,5 +375,19 @@ describe('ChatService streaming runs', () => {
     }
     expect((await Promise.all([a1, a2, b])).map((r) => r.message.content)).toEqual(['1', '2', '3']);
     expect(maxActive).toBe(2);
+  });
+});
+
+describe('an answer over the run’s event-log cap', () => {
+  it('fails the run with UPSTREAM_FAILED, aborts the upstream request and reports it to the operator', async () => {
+    const { gateway, service, errors } = setup(4096);
+    gateway.streams.push(async function* (signal) {
+      while (!signal.aborted) yield { type: 'delta', text: 'x'.repeat(500) } as const;
+    });
+    const run = service.start(alice, { messages: [{ role: 'user', content: 'hi' }] }, { stream: true });
+    const last = (await events(run.subscribe())).at(-1);
+    expect(last).toMatchObject({ type: 'failed', code: 'UPSTREAM_FAILED' });
+    expect(gateway.signals[0]?.aborted).toBe(true);
+    expect(errors.map((e) => e.code)).toEqual(['UPSTREAM_FAILED']);
   });
 });

@@ -136,7 +136,13 @@ export class ChatService {
         : await turn();
       this.#complete(run, completion);
     } catch (error) {
-      if (run.aborted) return;
+      if (run.aborted) {
+        // A cancel, the deadline or shutdown are accounted for where they happen; an answer over the run's event-log
+        // cap (Run.emit aborts with UPSTREAM_FAILED) is an upstream fault the operator should see.
+        const reason: unknown = run.signal.reason;
+        if (reason instanceof AppError && reason.code === 'UPSTREAM_FAILED') this.#options.onError?.(reason, run);
+        return;
+      }
       const mapped = toAppError(error);
       this.#options.onError?.(mapped, run);
       run.fail(mapped);

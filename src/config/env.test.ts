@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, EnvSchema, loadConfig } from './env.ts';
+import { FIXED_LIMITS } from './fixed-limits.ts';
 
 const KEY1 = 'k1-0123456789abcdef';
 const KEY2 = 'k2-0123456789abcdef';
@@ -150,7 +151,17 @@ describe('loadConfig', () => {
   });
 });
 
+function leaves(value: unknown): number[] {
+  return typeof value === 'number' ? [value] : Object.values(value as object).flatMap(leaves);
+}
+
 describe('README', () => {
+  it('lists every fixed limit with its value', () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const section = readme.slice(readme.indexOf('### Fixed limits'), readme.indexOf('## API'));
+    for (const value of leaves(FIXED_LIMITS)) expect(section).toContain(`\`${value}\``);
+  });
+
   it('documents every environment variable with its default', () => {
     const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
     const firstCells = [...readme.matchAll(/^\| (`[A-Z_]+`[^|]*)\|/gm)].map((m) => m[1]!);

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { MiB } from '../contract/limits.ts';
+import { FIXED_LIMITS } from './fixed-limits.ts';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' })
@@ -176,7 +177,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       maxFileBytes: env.MAX_FILE_BYTES,
       maxImages: env.MAX_IMAGES,
       maxFiles: env.MAX_FILES,
-      maxUpstreamBodyBytes: 20 * MiB,
+      maxUpstreamBodyBytes: FIXED_LIMITS.gatewayMaxBodyBytes,
     },
     runTimeoutMs: env.RUN_TIMEOUT_MS,
     heartbeatMs: env.HEARTBEAT_MS,

@@ -31,14 +31,6 @@ export interface AttachmentLimits {
   maxUpstreamBodyBytes: number;
 }
 
-export const DEFAULT_ATTACHMENT_LIMITS: AttachmentLimits = {
-  maxImageBytes: 10 * MiB,
-  maxFileBytes: 5 * MiB,
-  maxImages: 8,
-  maxFiles: 4,
-  maxUpstreamBodyBytes: 20 * MiB,
-};
-
 /** Extension → MIME for files whose client did not say (chooseMessageFile gives no MIME type). */
 export const FILE_EXTENSION_MIME: Readonly<Record<string, FileMimeType | ImageMimeType>> = {
   txt: 'text/plain',

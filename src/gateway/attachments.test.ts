@@ -1,16 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { makePng } from '../../test/helpers/media.ts';
+import { loadConfig } from '../config/env.ts';
 import type { AttachmentInput } from '../contract/chat.ts';
 import { AppError } from '../contract/errors.ts';
-import {
-  type AttachmentLimits,
-  DEFAULT_ATTACHMENT_LIMITS,
-  FILE_MIME_TYPES,
-  IMAGE_MIME_TYPES,
-  mimeTypeFromFileName,
-} from '../contract/limits.ts';
+import { type AttachmentLimits, FILE_MIME_TYPES, IMAGE_MIME_TYPES, mimeTypeFromFileName } from '../contract/limits.ts';
 import { decodedLength, sniffImage, validateAttachments } from './attachments.ts';
+
+/** The configured defaults: the one place they are written is env.ts's schema. */
+const DEFAULT_ATTACHMENT_LIMITS = loadConfig({ ALLOW_ANONYMOUS: 'true' }).limits;
 
 // ---- real tiny files -------------------------------------------------------------------------
 

@@ -1,3 +1,4 @@
+import { FIXED_LIMITS } from '../config/fixed-limits.ts';
 import { AppError } from '../contract/errors.ts';
 import type { GatewayEndpoint } from './translate.ts';
 
@@ -10,9 +11,9 @@ export class UpstreamHttpError extends AppError {
   }
 }
 
-const MAX_MESSAGE = 300;
+const MAX_MESSAGE = FIXED_LIMITS.upstreamMessageChars;
 /** The regexes below are not linear on every text: they only ever see this much of a gateway message. */
-export const MAX_SCANNED_MESSAGE = 2048;
+export const MAX_SCANNED_MESSAGE = FIXED_LIMITS.upstreamMessageScanChars;
 
 /** Gateway messages can quote URLs or hosts (URL fetch failures); clients get neither. */
 export function sanitizeUpstreamMessage(message: unknown): string {
@@ -41,7 +42,7 @@ const ENDPOINT_FLAG: Record<GatewayEndpoint, string> = {
 };
 
 /** A gateway's `Retry-After` reaches our clients; a hostile or broken one must not say "never" or "now, in a loop". */
-export const RETRY_AFTER_RANGE = { min: 1, max: 300, fallback: 5 } as const;
+export const RETRY_AFTER_RANGE = FIXED_LIMITS.retryAfterSeconds;
 
 function parseRetryAfter(value: string | undefined): number | undefined {
   if (!value || value.length > 64) return undefined;

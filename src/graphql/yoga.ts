@@ -4,12 +4,15 @@ import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import type { FastifyBaseLogger } from 'fastify';
 import { execute, type GraphQLError, subscribe, type ValidationContext } from 'graphql';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
+import { FIXED_LIMITS } from '../config/fixed-limits.ts';
 import { useAnsweredErrorLog } from './answered-error-log.ts';
 import { createGraphQLContext, type GraphQLContext, type GraphQLDependencies, type ServerContext } from './context.ts';
 import { createMaskError, yogaLogger } from './errors.ts';
 import { useNoIntrospection } from './no-introspection.ts';
 import { schema } from './schema.ts';
 import { useNoSuggestions } from './suggestions.ts';
+
+const GRAPHQL = FIXED_LIMITS.graphql;
 
 export type GraphQLYoga = YogaServerInstance<ServerContext, GraphQLContext>;
 
@@ -52,11 +55,11 @@ export function createGraphQLYoga(options: YogaOptions): GraphQLYoga {
       // graphql-js's reference executor: cheaper variable coercion than graphql-tools', same @oneOf.
       useEngine({ execute, subscribe }),
       EnvelopArmorPlugin({
-        maxDepth: { n: 12, ...REPORTED },
-        costLimit: { maxCost: 2000, ...REPORTED },
-        maxAliases: { n: 10, ...REPORTED },
-        maxTokens: { n: 2000 },
-        maxDirectives: { n: 20, ...REPORTED },
+        maxDepth: { n: GRAPHQL.maxDepth, ...REPORTED },
+        costLimit: { maxCost: GRAPHQL.maxCost, ...REPORTED },
+        maxAliases: { n: GRAPHQL.maxAliases, ...REPORTED },
+        maxTokens: { n: GRAPHQL.maxTokens },
+        maxDirectives: { n: GRAPHQL.maxDirectives, ...REPORTED },
         // Its pattern misses "Did you mean the enum value …"; useNoSuggestions strips every form.
         blockFieldSuggestion: { enabled: false },
       }),
