@@ -1,6 +1,7 @@
 import websocket from '@fastify/websocket';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ChatService } from '../chat/service.ts';
+import { FIXED_LIMITS } from '../config/fixed-limits.ts';
 import type { AttachmentLimits } from '../contract/limits.ts';
 import { type Authenticate, requireAuthentication } from '../http/auth.ts';
 import { fromFastifyError } from '../http/errors.ts';
@@ -68,8 +69,10 @@ export async function registerGraphQL(app: FastifyInstance, options: GraphQLOpti
     log: app.log,
   });
   await app.register(async (scope) => {
-    await scope.register(websocket, { options: { maxPayload: 32 * 1024 * 1024 } });
+    await scope.register(websocket, { options: { maxPayload: FIXED_LIMITS.graphqlWsMaxPayloadBytes } });
     scope.setErrorHandler(answerInGraphQLShape);
+    // Yoga refuses a text/plain body with an empty 415; refused here instead, it says what to send.
+    scope.removeContentTypeParser('text/plain');
     if (options.graphiql) scope.addHook('onRequest', serveGraphiQL({ endpoint: path, apiKey: options.graphiqlApiKey }));
     requireAuthentication(scope, { authenticate: options.authenticate, exempt: authenticatedElsewhere });
     const handler = httpHandler(yoga);

@@ -68,8 +68,12 @@ export function publicMessage(error: TRPCError, type: TRPCProcedureType | 'unkno
       ? `The \`input\` query parameter is not valid JSON (${error.cause.message}).`
       : fromFastifyError(error.cause).message;
   }
+  if (error.code === 'UNSUPPORTED_MEDIA_TYPE') return UNSUPPORTED_BODY.message;
   return error.message;
 }
+
+/** Fastify's refusal of a body type, in the words REST and GraphQL use for it. */
+const UNSUPPORTED_BODY = fromFastifyError(Object.assign(new Error(''), { code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE' }));
 
 /** tRPC's errorFormatter: the default shape, our message, `data.appCode`, never a stack. */
 export function formatError({

@@ -1,11 +1,12 @@
 import { initTRPC, TRPCError } from '@trpc/server';
+import { FIXED_LIMITS } from '../config/fixed-limits.ts';
 import { AppError } from '../contract/errors.ts';
 import type { TrpcContext } from './context.ts';
 import { formatError, toTRPCError } from './errors.ts';
 
 /** No transformer: plain JSON, so any HTTP client can call the procedures. */
 export const t = initTRPC.context<TrpcContext>().create({
-  sse: { ping: { enabled: true, intervalMs: 15_000 } },
+  sse: { ping: { enabled: true, intervalMs: FIXED_LIMITS.trpcPingMs } },
   errorFormatter: formatError,
 });
 

@@ -1,7 +1,8 @@
 import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from '@trpc/server/adapters/fastify';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance } from 'fastify';
 import type { ChatService } from '../chat/service.ts';
 import { type Authenticate, requireAuthentication } from '../http/auth.ts';
+import { fromFastifyError } from '../http/errors.ts';
 import { logAnsweredError } from '../http/log-policy.ts';
 import { createContextFactory, refuseInTrpcShape } from './context.ts';
 import { appCodeOf, publicMessage, retryAfterOf } from './errors.ts';
@@ -30,7 +31,10 @@ export async function registerTrpc(app: FastifyInstance, options: TrpcOptions): 
   } satisfies FastifyTRPCPluginOptions<AppRouter>['trpcOptions'];
 
   await app.register(async (scope) => {
-    requireAuthentication(scope, { authenticate: options.authenticate, refuse: refuseInTrpcShape(trpcOptions) });
+    const refuse = refuseInTrpcShape(trpcOptions);
+    requireAuthentication(scope, { authenticate: options.authenticate, refuse });
+    // Fastify's own refusals (body type, size, receive timeouts) answer in tRPC's shape too.
+    scope.setErrorHandler((error: FastifyError, request, reply) => refuse(fromFastifyError(error), request, reply));
     await scope.register(fastifyTRPCPlugin, { prefix: options.prefix ?? '/trpc', trpcOptions });
   });
 }
