@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { referenceExtract } from './output-attachments.reference.ts';
+import { referenceExtract } from '../../test/helpers/output-attachments-oracle.ts';
 import { extractOutputAttachments, type ScanCounter } from './output-attachments.ts';
 
 describe('extractOutputAttachments', () => {

@@ -6,8 +6,8 @@ import type { OutputAttachment } from '../contract/chat.ts';
  * text (the regexes this replaces were quadratic on "[[[[…" or "https://x.png....").
  */
 
-const IMAGE_EXT = /\.(png|jpe?g|gif|webp|bmp|svg|heic|heif)$/i;
-const FILE_EXT = /\.(pdf|docx?|xlsx?|pptx?|csv|txt|md|json|zip|rar|7z|tar|gz|mp3|wav|mp4|mov)$/i;
+export const IMAGE_EXT = /\.(png|jpe?g|gif|webp|bmp|svg|heic|heif)$/i;
+export const FILE_EXT = /\.(pdf|docx?|xlsx?|pptx?|csv|txt|md|json|zip|rar|7z|tar|gz|mp3|wav|mp4|mov)$/i;
 const BARE_URL_STOPS = new Set([...'<>()"\'`][，。；：！？、）】」》'].map((c) => c.charCodeAt(0)));
 const TRAILING_PUNCTUATION = new Set([...'.,;:!?，。；：！？'].map((c) => c.charCodeAt(0)));
 const [LF, QUOTE, LPAREN, RPAREN, LT, GT, RBRACKET, BANG] = [...'\n"()<>]!'].map((c) => c.charCodeAt(0));
@@ -34,12 +34,12 @@ export function isSpace(code: number): boolean {
   );
 }
 
-function pathOf(url: string): string {
+export function pathOf(url: string): string {
   const end = url.search(/[?#]/);
   return end === -1 ? url : url.slice(0, end);
 }
 
-function fileName(url: string): string | undefined {
+export function fileName(url: string): string | undefined {
   const path = pathOf(url);
   const name = path.slice(path.lastIndexOf('/') + 1);
   try {

@@ -1,26 +1,10 @@
-import type { OutputAttachment } from '../contract/chat.ts';
+import { FILE_EXT, fileName, IMAGE_EXT, pathOf } from '../../src/chat/output-attachments.ts';
+import type { OutputAttachment } from '../../src/contract/chat.ts';
 
-/** The regex version this module replaced, kept as a test oracle: same results, but quadratic on hostile text. */
+/** The regex scan that src/chat/output-attachments.ts replaced, kept as a test oracle: same results, but quadratic on hostile text. */
 
-const IMAGE_EXT = /\.(png|jpe?g|gif|webp|bmp|svg|heic|heif)$/i;
-const FILE_EXT = /\.(pdf|docx?|xlsx?|pptx?|csv|txt|md|json|zip|rar|7z|tar|gz|mp3|wav|mp4|mov)$/i;
 const MARKDOWN_LINK = /(!?)\[([^\]\n]*)\]\(\s*<?(https?:\/\/[^\s)>]+)>?(?:\s+"[^"]*")?\s*\)/g;
 const BARE_URL = /https?:\/\/[^\s<>()"'`\][，。；：！？、）】」》]+/g;
-
-function pathOf(url: string): string {
-  const end = url.search(/[?#]/);
-  return end === -1 ? url : url.slice(0, end);
-}
-
-function fileName(url: string): string | undefined {
-  const path = pathOf(url);
-  const name = path.slice(path.lastIndexOf('/') + 1);
-  try {
-    return name ? decodeURIComponent(name) : undefined;
-  } catch {
-    return name || undefined;
-  }
-}
 
 /**
  * AI-generated media arrive as Markdown images/links or bare URLs in the answer text. Markdown
