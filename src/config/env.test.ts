@@ -146,6 +146,15 @@ describe('loadConfig', () => {
     expect(config.tls?.key.toString()).toBe('KEY');
   });
 
+  it('refuses an SSE event cap at or below the answer cap, naming the variable', () => {
+    const message = configError({
+      API_KEYS: KEY1,
+      UPSTREAM_MAX_ANSWER_BYTES: '2048',
+      UPSTREAM_MAX_SSE_EVENT_BYTES: '2048',
+    }).message;
+    expect(message).toContain('UPSTREAM_MAX_SSE_EVENT_BYTES');
+  });
+
   it('does not read process.env when a source is given', () => {
     expect(configError({ PORT: '1' }).message).toContain('API_KEYS');
   });

@@ -135,6 +135,12 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       'Invalid configuration:\n  API_KEYS: no API key configured; set API_KEYS (or API_KEY), or ALLOW_ANONYMOUS=true to serve without authentication',
     );
   }
+  // `response.completed` carries the whole answer in one event: a smaller event cap would refuse legal answers.
+  if (env.UPSTREAM_MAX_SSE_EVENT_BYTES <= env.UPSTREAM_MAX_ANSWER_BYTES) {
+    throw new ConfigError(
+      'Invalid configuration:\n  UPSTREAM_MAX_SSE_EVENT_BYTES: must be above UPSTREAM_MAX_ANSWER_BYTES (3x it leaves room for JSON escaping)',
+    );
+  }
   if (Boolean(env.TLS_CERT_FILE) !== Boolean(env.TLS_KEY_FILE)) {
     throw new ConfigError('Invalid configuration:\n  TLS_CERT_FILE/TLS_KEY_FILE: set both or neither');
   }
