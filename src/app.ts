@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
+import { type ConversationLayer, openConversationLayer } from './chat/conversation-layer.ts';
 import { RunRegistry } from './chat/run-registry.ts';
 import { type ChatGateway, ChatService } from './chat/service.ts';
 import type { Config } from './config/env.ts';
 import { GatewayClient, type ReadyState } from './gateway/client.ts';
 import { registerGraphQL } from './graphql/handler.ts';
+import { registerAttachmentRoute } from './http/attachment-route.ts';
 import { type Authenticate, createAuthenticator } from './http/auth.ts';
 import { registerErrorHandling } from './http/errors.ts';
 import { registerHealth } from './http/health.ts';
@@ -22,6 +24,7 @@ export interface App {
   service: ChatService;
   runs: RunRegistry;
   authenticate: Authenticate;
+  conversations: ConversationLayer;
 }
 
 /** One log line per request (at completion, with status and time), not two. */
@@ -55,11 +58,13 @@ export async function buildApp(config: Config, gateway?: AppGateway, options: Bu
 
   const upstream = gateway ?? new GatewayClient({ ...config.gateway, runTimeoutMs: config.runTimeoutMs });
   const runs = new RunRegistry(config.runs);
+  const conversations = await openConversationLayer(config.store, server.log);
   const service = new ChatService({
     gateway: upstream,
     runs,
     limits: config.limits,
     runTimeoutMs: config.runTimeoutMs,
+    conversations,
     onError: (error, run) => {
       const level = error.code === 'INTERNAL' ? 'error' : 'warn';
       server.log[level]({ runId: run.id, code: error.code, err: error.cause ?? error }, error.message);
@@ -75,12 +80,17 @@ export async function buildApp(config: Config, gateway?: AppGateway, options: Bu
       reply.raw.setHeader('cache-control', 'no-cache, no-transform');
     }
   });
-  server.addHook('preClose', async () => runs.close());
+  server.addHook('preClose', async () => {
+    conversations.journal.closing();
+    runs.close();
+  });
   server.addHook('onClose', async () => {
     if (!gateway) await upstream.close();
+    await conversations.close();
   });
 
   registerErrorHandling(server);
+  registerAttachmentRoute(server, { conversations: conversations.api });
   registerHealth(server, {
     probe: (signal) => upstream.probe(signal),
     probeTimeoutMs: config.gateway.connectTimeoutMs,
@@ -100,5 +110,5 @@ export async function buildApp(config: Config, gateway?: AppGateway, options: Bu
   });
   await registerTrpc(server, { service, authenticate, fastPath: options.fastPaths });
 
-  return { server, service, runs, authenticate };
+  return { server, service, runs, authenticate, conversations };
 }

@@ -52,6 +52,18 @@ export const EnvSchema = z.object({
   RUN_MAX_RETAINED_BYTES: int(1024).default(64 * MiB),
   MAX_ACTIVE_RUNS_PER_KEY: int(1).default(256),
 
+  DATABASE_URL: z
+    .string()
+    .regex(/^(sqlite:.+|postgres(ql)?:\/\/.+)$/, 'must be sqlite:<path> (or sqlite::memory:) or postgres://…')
+    .default('sqlite:./data/minipro.sqlite'),
+  DATABASE_POOL_SIZE: int(1, 1_000).default(10),
+  STORE_PARTIAL_SAVE_MS: int(100).default(5_000),
+  ATTACHMENT_URL_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  ATTACHMENT_URL_TTL_S: int(10, 86_400).default(600),
+  ATTACHMENT_RETENTION_DAYS: int(0).default(90),
+  ATTACHMENT_MAX_BYTES_PER_OWNER: int(0).default(256 * MiB),
+  PUBLIC_BASE_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+
   GRAPHIQL: bool.optional(),
   GRAPHQL_INTROSPECTION: bool.optional(),
 });
@@ -85,8 +97,24 @@ export interface Config {
   runTimeoutMs: number;
   heartbeatMs: number;
   runs: { retentionMs: number; maxRetainedBytes: number; maxActiveRunsPerPrincipal: number };
+  store: StoreConfig;
   graphiql: boolean;
   introspection: boolean;
+}
+
+export interface StoreConfig {
+  databaseUrl: string;
+  poolSize: number;
+  partialSaveMs: number;
+  attachments: {
+    /** Random per process when unset: links then die with it (they are minted fresh on every read anyway). */
+    urlSecret: string | undefined;
+    urlTtlSeconds: number;
+    /** 0 keeps attachments as long as their conversation. */
+    retentionMs: number;
+    maxBytesPerOwner: number;
+    publicBaseUrl: string;
+  };
 }
 
 export class ConfigError extends Error {
@@ -155,6 +183,18 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       retentionMs: env.RUN_RETENTION_MS,
       maxRetainedBytes: env.RUN_MAX_RETAINED_BYTES,
       maxActiveRunsPerPrincipal: env.MAX_ACTIVE_RUNS_PER_KEY,
+    },
+    store: {
+      databaseUrl: env.DATABASE_URL,
+      poolSize: env.DATABASE_POOL_SIZE,
+      partialSaveMs: env.STORE_PARTIAL_SAVE_MS,
+      attachments: {
+        urlSecret: env.ATTACHMENT_URL_SECRET,
+        urlTtlSeconds: env.ATTACHMENT_URL_TTL_S,
+        retentionMs: env.ATTACHMENT_RETENTION_DAYS * 86_400_000,
+        maxBytesPerOwner: env.ATTACHMENT_MAX_BYTES_PER_OWNER,
+        publicBaseUrl: env.PUBLIC_BASE_URL ?? '',
+      },
     },
     graphiql: env.GRAPHIQL ?? !production,
     introspection: env.GRAPHQL_INTROSPECTION ?? !production,

@@ -29,8 +29,8 @@ afterAll(async () => {
   await Promise.all([lean?.close(), full?.close()]);
 });
 
-/** Run ids, and the per-turn session ids the fake gateway echoes. */
-const UUIDS = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
+/** Run ids, conversation ids, and the per-turn (or per-conversation) session ids the fake gateway echoes. */
+const UUIDS = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|c_[\w-]{22}|minipro-[0-9a-f]{40}/g;
 const COMPARED_HEADERS = ['content-type', 'vary', 'allow', 'retry-after', 'x-run-id', 'access-control-allow-origin'];
 
 interface Call {
@@ -211,7 +211,7 @@ describe('tRPC: the lean path answers as resolveResponse does', () => {
 
   it('chat.start, chat.cancel', async () => {
     const { body } = await expectSameAnswer(trpcCall('chat.start', ask('FAKE_SLOW_250 later')), LEAN);
-    expect(body).toEqual({ result: { data: { runId: '<id>' } } });
+    expect(body).toEqual({ result: { data: { runId: '<id>', conversationId: '<id>' } } });
     await expectSameAnswer(trpcCall('chat.cancel', { runId: 'no-such-run' }), LEAN);
     await expectSameAnswer(trpcCall('chat.cancel', {}), LEAN);
   });
