@@ -33,6 +33,7 @@ import { type CpuResult, runCpu } from './scenarios/cpu.ts';
 import { profileImage, runImage } from './scenarios/image.ts';
 import { type LatencyResult, runLatency } from './scenarios/latency.ts';
 import { probeRunLimit, runOpenStreams } from './scenarios/open-streams.ts';
+import { runStore } from './scenarios/store.ts';
 import { runStreamDeltas } from './scenarios/stream-deltas.ts';
 
 const QUICK = process.env.BENCH_QUICK === '1' || process.env.BENCH_QUICK === 'true';
@@ -56,6 +57,11 @@ const CONFIG = QUICK
       imageRepeats: 2,
       profileWarmup: 2000,
       profileRequests: 1500,
+      storeWarmup: 2000,
+      storeRounds: 4,
+      storeRequests: 1000,
+      storeNewBlocks: 4,
+      storeNewRequests: 1000,
     }
   : {
       warmup: { chunk: 2000, min: 12_000, max: 24_000 },
@@ -74,9 +80,21 @@ const CONFIG = QUICK
       imageRepeats: 3,
       profileWarmup: 8000,
       profileRequests: 4000,
+      storeWarmup: 6000,
+      storeRounds: 6,
+      storeRequests: 2000,
+      storeNewBlocks: 6,
+      storeNewRequests: 2000,
     };
 
-const TARGETS = { cpuUsPerRequest: 250, ratioToRest: 1.5, addedP50Ms: 1, openStreamsRssMb: 150, imageGrowthX: 3 };
+const TARGETS = {
+  cpuUsPerRequest: 250,
+  ratioToRest: 1.5,
+  addedP50Ms: 1,
+  openStreamsRssMb: 150,
+  imageGrowthX: 3,
+  storeShareUs: 150,
+};
 const RESULTS = join(ROOT, 'bench', 'results');
 /** Profile the image path too when one image costs the server more CPU than this. */
 const IMAGE_PROFILE_CPU_MS = 100;
@@ -220,6 +238,24 @@ async function main(): Promise<void> {
   log(`5/5 image: ${CONFIG.imageBytes} bytes PNG on a fresh server`);
   const image = await runImage({ fake, imageBytes: CONFIG.imageBytes, repeats: CONFIG.imageRepeats, maxMs: 60_000 });
 
+  log('6/6 store: persisted GraphQL sendChat with a conversation (SQLite) vs the same call without a store');
+  const stored = await startServer({ gatewayUrl: fake.url, name: 'server (SQLite store)' });
+  const stateless = await startServer({
+    gatewayUrl: fake.url,
+    name: 'server (no store)',
+    env: { DATABASE_URL: 'none' },
+  });
+  const store = await runStore({
+    stored,
+    stateless,
+    warmup: CONFIG.storeWarmup,
+    rounds: CONFIG.storeRounds,
+    requests: CONFIG.storeRequests,
+    concurrency: CONFIG.concurrency,
+    newConversations: { blocks: CONFIG.storeNewBlocks, requests: CONFIG.storeNewRequests },
+  });
+  await Promise.all([stopProc(stored), stopProc(stateless)]);
+
   const overTarget = cpu.surfaces.filter((s) => s.serverCpuUsPerRequest > TARGETS.cpuUsPerRequest);
   const toProfile =
     PROFILE === '0'
@@ -358,6 +394,8 @@ async function main(): Promise<void> {
     );
   }
 
+  if (store.errors > 0) findings.push(`Store scenario: ${store.errors} failed requests (${store.firstError}).`);
+
   // ---- report ---------------------------------------------------------------------------------------------
   const rows: string[][] = [['Metric', 'Value', 'Target', 'Status']];
   const blocksLabel = `median of ${cpu.rounds} blocks × ${cpu.requestsPerBlock}, c=${cpu.concurrency}`;
@@ -453,6 +491,18 @@ async function main(): Promise<void> {
     '',
   ]);
   rows.push([
+    `Store share of a persisted GraphQL sendChat (SQLite; median of ${store.perRound.length} rounds × ${CONFIG.storeRequests}, c=${CONFIG.concurrency})`,
+    `${store.storeShareUs} µs (rounds ${span(store.storeShareRangeUs)} µs): ${store.storedCpuUs} µs with the store vs ${store.statelessCpuUs} µs without`,
+    `< ${TARGETS.storeShareUs} µs`,
+    store.storeShareUs < TARGETS.storeShareUs ? 'OK' : 'MISS',
+  ]);
+  rows.push([
+    `Server RSS under sustained new conversations (${store.newConversations} sendChat, SQLite)`,
+    `${store.rssAfterBlocksMb.join(' → ')} MB after each block of ${CONFIG.storeNewRequests}`,
+    'bounded',
+    '',
+  ]);
+  rows.push([
     'Server RSS idle / after warm-up / after CPU rounds',
     `${rssIdleMb} / ${cpu.serverRssAfterWarmupMb} / ${cpu.serverRssAfterMb} MB (after each round: ${cpu.serverRssAfterRoundMb.join(', ')})`,
     '',
@@ -504,6 +554,7 @@ async function main(): Promise<void> {
     runLimitProbe: runLimit,
     openStreams: { ...openStreams, env: streamsEnv },
     image,
+    store,
     profiles,
     findings,
   };

@@ -24,7 +24,8 @@ export interface App {
   service: ChatService;
   runs: RunRegistry;
   authenticate: Authenticate;
-  conversations: ConversationLayer;
+  /** Absent with DATABASE_URL=none. */
+  conversations: ConversationLayer | undefined;
 }
 
 /** One log line per request (at completion, with status and time), not two. */
@@ -58,7 +59,8 @@ export async function buildApp(config: Config, gateway?: AppGateway, options: Bu
 
   const upstream = gateway ?? new GatewayClient({ ...config.gateway, runTimeoutMs: config.runTimeoutMs });
   const runs = new RunRegistry(config.runs);
-  const conversations = await openConversationLayer(config.store, server.log);
+  const conversations =
+    config.store.databaseUrl === 'none' ? undefined : await openConversationLayer(config.store, server.log);
   const service = new ChatService({
     gateway: upstream,
     runs,
@@ -81,16 +83,16 @@ export async function buildApp(config: Config, gateway?: AppGateway, options: Bu
     }
   });
   server.addHook('preClose', async () => {
-    conversations.journal.closing();
+    conversations?.journal.closing();
     runs.close();
   });
   server.addHook('onClose', async () => {
     if (!gateway) await upstream.close();
-    await conversations.close();
+    await conversations?.close();
   });
 
   registerErrorHandling(server);
-  registerAttachmentRoute(server, { conversations: conversations.api });
+  if (conversations) registerAttachmentRoute(server, { conversations: conversations.api });
   registerHealth(server, {
     probe: (signal) => upstream.probe(signal),
     probeTimeoutMs: config.gateway.connectTimeoutMs,

@@ -7,10 +7,11 @@ import type { GatewayChatRequest } from '../gateway/translate.ts';
 import type { AttachmentStore } from '../store/attachment-store.ts';
 import type { ConversationStore, NewAttachment, RunEnd } from '../store/conversation-store.ts';
 import { newId } from '../store/ids.ts';
+import { WriteBatcher } from '../store/write-batcher.ts';
 import { titleFrom, userTurnText } from './conversation-title.ts';
 import type { Principal } from './principal.ts';
 import type { Run } from './run.ts';
-import { KeyedSerializer, sessionKeyFor } from './session.ts';
+import { sessionKeyFor } from './session.ts';
 
 /** Where a run's turn goes: an existing conversation, or one its start will create. */
 export interface OpenConversation {
@@ -58,14 +59,17 @@ function decode(attachment: ValidatedAttachment): NewAttachment {
  */
 export class ConversationJournal {
   readonly #options: ConversationJournalOptions;
-  readonly #pending = new Set<Promise<void>>();
-  readonly #order = new KeyedSerializer();
+  readonly #writes: WriteBatcher;
   /** Each tracked run's final write, so a non-streaming answer can be read back as soon as it is returned. */
   readonly #recorded = new WeakMap<Run, Promise<void>>();
   #closing = false;
 
   constructor(options: ConversationJournalOptions) {
     this.#options = options;
+    this.#writes = new WriteBatcher({
+      transaction: (work) => options.store.transaction(work),
+      onError: (what, err) => options.log.error({ err }, `store: ${what} failed`),
+    });
   }
 
   /** Before a run: the conversation it continues (NOT_FOUND when not the caller's), or the one it starts. */
@@ -122,43 +126,43 @@ export class ConversationJournal {
     if (!conversation) return;
     const assistantId = newId('m');
     const { store } = this.#options;
-    // Turns of one conversation are written in the order they started (a pool would otherwise race them).
-    const order = conversation.externalKey ?? conversation.id;
-    const started = this.#write('turn start', () =>
-      this.#order.run(order, async () => {
-        let attachments = request.attachments.map(decode);
-        if (!opened && attachments.length > 0) {
-          const size = attachments.reduce((n, a) => n + a.bytes.length, 0);
-          const stored = await this.#options.attachments.ownerBytes(principal.id);
-          if (stored + size > this.#options.maxBytesPerOwner) attachments = [];
-        }
-        await store.recordTurnStart({
+    // Writes are committed in the order they are queued: a run's start always lands before its saves and end.
+    const now = Date.now();
+    this.#writes.write('turn start', async (tx) => {
+      let attachments = request.attachments.map(decode);
+      if (!opened && attachments.length > 0) {
+        const size = attachments.reduce((n, a) => n + a.bytes.length, 0);
+        const stored = await this.#options.attachments.ownerBytes(principal.id, tx);
+        if (stored + size > this.#options.maxBytesPerOwner) attachments = [];
+      }
+      await store.recordTurnStart(
+        {
           owner: principal.id,
           conversation: { ...conversation, fresh: conversation.create },
           user: { id: newId('m'), content: userTurnText(input), attachments },
           assistant: { id: assistantId, runId: run.id, model: run.model },
-          now: Date.now(),
-        });
-      }),
-    );
+          now,
+        },
+        tx,
+      );
+    });
     let savedLength = 0;
     const timer = setInterval(() => {
       const text = run.partialText;
       if (text.length === savedLength) return;
       savedLength = text.length;
-      this.#write('partial save', () => started.then(() => store.savePartial(assistantId, text, Date.now())));
+      this.#writes.write('partial save', (tx) => store.savePartial(assistantId, text, Date.now(), tx));
     }, this.#options.partialSaveMs);
     timer.unref();
-    const end = (fields: Omit<RunEnd, 'now' | 'eventCount'>) => {
+    const finish = (fields: Omit<RunEnd, 'now' | 'eventCount'>) => {
       clearInterval(timer);
       const eventCount = Number(run.lastEventId);
-      return this.#write('run end', () =>
-        started.then(() => store.recordRunEnd(assistantId, { ...fields, eventCount, now: Date.now() })),
-      );
+      const record = { ...fields, eventCount, now: Date.now() };
+      return this.#writes.write('run end', (tx) => store.recordRunEnd(assistantId, record, tx));
     };
     const recorded = run.result.then(
       (result) =>
-        end({
+        finish({
           status: 'completed',
           content: result.message.content,
           usage: result.usage,
@@ -168,7 +172,7 @@ export class ConversationJournal {
           outputAttachments: result.attachments,
         }),
       (error: AppError) =>
-        end({
+        finish({
           status:
             error.code === 'CANCELLED'
               ? 'cancelled'
@@ -191,13 +195,6 @@ export class ConversationJournal {
     await this.#recorded.get(run);
   }
 
-  #write(what: string, write: () => Promise<void>): Promise<void> {
-    const pending = write().catch((err: unknown) => this.#options.log.error({ err }, `store: ${what} failed`));
-    this.#pending.add(pending);
-    void pending.finally(() => this.#pending.delete(pending));
-    return pending;
-  }
-
   /** Boot: answers a previous process left running become `interrupted` (retryable). */
   async recover(): Promise<number> {
     return this.#options.store.interruptRunning(
@@ -214,6 +211,6 @@ export class ConversationJournal {
 
   /** Waits for every write in flight (before the database closes). */
   async flush(): Promise<void> {
-    while (this.#pending.size > 0) await Promise.all(this.#pending);
+    await this.#writes.idle();
   }
 }

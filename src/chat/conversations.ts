@@ -105,7 +105,8 @@ export class Conversations {
   }
 
   async rename(principal: Principal, id: string, title: string): Promise<ConversationRecord> {
-    const clean = title.replace(/\s+/g, ' ').trim();
+    // Length first: a megabyte title is refused without being scanned.
+    const clean = title.length > 4 * MAX_RENAMED_TITLE_CHARS ? '' : title.replace(/\s+/g, ' ').trim();
     if (clean === '' || Array.from(clean).length > MAX_RENAMED_TITLE_CHARS) {
       throw new AppError('INVALID_INPUT', `title must be 1 to ${MAX_RENAMED_TITLE_CHARS} characters.`);
     }

@@ -39,6 +39,8 @@ export interface StartOptions {
 
 const FIRST_TURN_RACE_RETRY_MS = 150;
 
+const storeless = () => new AppError('NOT_FOUND', 'This server keeps no conversations (DATABASE_URL=none).');
+
 /** Stateful conversations send only the new turn: the gateway already holds the history. */
 function newTurn(messages: readonly ChatMessageInput[]): ChatMessageInput[] {
   const lastAssistant = messages.findLastIndex((m) => m.role === 'assistant');
@@ -96,14 +98,15 @@ export class ChatService {
 
   /** start() within a stored conversation: continues input.conversationId (NOT_FOUND if not the caller's) or opens one. */
   async open(principal: Principal, input: SendChatInput, options: StartOptions): Promise<Run> {
+    if (!this.#options.conversations && input.conversationId !== undefined) throw storeless();
     const conversation = await this.#options.conversations?.journal.open(principal, input);
     return this.start(principal, input, { ...options, conversation });
   }
 
-  /** The conversation API (GraphQL, tRPC); absent only from stateless unit-test services. */
+  /** The conversation API (GraphQL, tRPC); NOT_FOUND on a server without a store. */
   get conversations(): Conversations {
     const api = this.#options.conversations?.api;
-    if (!api) throw new AppError('INTERNAL', 'Conversations are not available on this server.');
+    if (!api) throw storeless();
     return api;
   }
 

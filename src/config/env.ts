@@ -54,7 +54,7 @@ export const EnvSchema = z.object({
 
   DATABASE_URL: z
     .string()
-    .regex(/^(sqlite:.+|postgres(ql)?:\/\/.+)$/, 'must be sqlite:<path> (or sqlite::memory:) or postgres://…')
+    .regex(/^(sqlite:.+|postgres(ql)?:\/\/.+|none)$/, 'must be sqlite:<path>, sqlite::memory:, postgres://… or none')
     .default('sqlite:./data/minipro.sqlite'),
   DATABASE_POOL_SIZE: int(1, 1_000).default(10),
   STORE_PARTIAL_SAVE_MS: int(100).default(5_000),

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { deleteOrphanBlobs } from './conversation-store.ts';
+import { deleteOrphanBlobs, type Executor } from './conversation-store.ts';
 import type { Database } from './database.ts';
 import type { StoreSchema } from './schema.ts';
 
@@ -50,8 +50,8 @@ export class AttachmentStore {
   }
 
   /** Bytes the owner's attachments account for (each attachment counts in full, shared bytes or not). */
-  async ownerBytes(owner: string): Promise<number> {
-    const row = await this.#db
+  async ownerBytes(owner: string, on: Executor = this.#db): Promise<number> {
+    const row = await on
       .selectFrom('attachments')
       .select((eb) => eb.fn.sum<number | string | null>('size').as('total'))
       .where('owner', '=', owner)

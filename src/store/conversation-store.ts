@@ -41,6 +41,9 @@ export interface RunEnd {
   now: number;
 }
 
+/** The database or a transaction on it. */
+export type Executor = Kysely<StoreSchema>;
+
 /** Conversations and messages, always scoped by owner: another owner's rows read as missing. */
 export class ConversationStore {
   readonly #db: Kysely<StoreSchema>;
@@ -126,89 +129,96 @@ export class ConversationStore {
     });
   }
 
-  /** The one write at a run's start: the conversation (created or touched), the user's turn, the running answer. */
-  async recordTurnStart(turn: TurnStart): Promise<string> {
-    return this.#db.transaction().execute(async (tx) => {
-      const { conversation: c, owner, now } = turn;
-      let conversationId = c.id;
-      if (c.fresh) {
-        const row = {
-          id: c.id,
-          owner,
-          title: c.title,
-          session_key: c.sessionKey,
-          external_key: c.externalKey ?? null,
-          created_at: now,
-          updated_at: now,
-        };
-        await tx
-          .insertInto('conversations')
-          .values(row)
-          .onConflict((oc) => oc.columns(['owner', 'external_key']).doUpdateSet({ updated_at: now }))
-          .execute();
-        if (c.externalKey) {
-          const existing = await tx
-            .selectFrom('conversations')
-            .select('id')
-            .where('owner', '=', owner)
-            .where('external_key', '=', c.externalKey)
-            .executeTakeFirstOrThrow();
-          conversationId = existing.id;
-        }
-      } else {
-        await tx
-          .updateTable('conversations')
-          .set({ updated_at: now })
-          .where('id', '=', c.id)
-          .where('owner', '=', owner)
-          .execute();
-      }
-      const message = { conversation_id: conversationId, created_at: now, updated_at: now };
+  /** Runs `work` in one transaction (the journal batches several runs' writes into one commit). */
+  transaction<T>(work: (tx: Executor) => Promise<T>): Promise<T> {
+    return this.#db.transaction().execute(work);
+  }
+
+  /**
+   * The one write at a run's start: the conversation (created or touched), the user's turn, the running answer.
+   * Inside `tx` when given, else in a transaction of its own.
+   */
+  async recordTurnStart(turn: TurnStart, tx?: Executor): Promise<string> {
+    if (!tx) return this.transaction((inner) => this.recordTurnStart(turn, inner));
+    const { conversation: c, owner, now } = turn;
+    let conversationId = c.id;
+    if (c.fresh) {
+      const row = {
+        id: c.id,
+        owner,
+        title: c.title,
+        session_key: c.sessionKey,
+        external_key: c.externalKey ?? null,
+        created_at: now,
+        updated_at: now,
+      };
       await tx
-        .insertInto('messages')
-        .values([
-          { ...message, id: turn.user.id, role: 'user', content: turn.user.content },
-          {
-            ...message,
-            id: turn.assistant.id,
-            role: 'assistant',
-            content: '',
-            status: 'running',
-            run_id: turn.assistant.runId,
-            model: turn.assistant.model,
-          },
-        ])
+        .insertInto('conversations')
+        .values(row)
+        .onConflict((oc) => oc.columns(['owner', 'external_key']).doUpdateSet({ updated_at: now }))
         .execute();
-      for (const [position, a] of turn.user.attachments.entries()) {
-        await tx
-          .insertInto('blobs')
-          .values({ sha256: a.sha256, bytes: a.bytes, size: a.bytes.length, created_at: now })
-          .onConflict((oc) => oc.column('sha256').doNothing())
-          .execute();
-        await tx
-          .insertInto('attachments')
-          .values({
-            id: a.id,
-            owner,
-            conversation_id: conversationId,
-            message_id: turn.user.id,
-            position,
-            sha256: a.sha256,
-            kind: a.kind,
-            name: a.name,
-            mime_type: a.mimeType,
-            size: a.bytes.length,
-            created_at: now,
-          })
-          .execute();
+      if (c.externalKey) {
+        const existing = await tx
+          .selectFrom('conversations')
+          .select('id')
+          .where('owner', '=', owner)
+          .where('external_key', '=', c.externalKey)
+          .executeTakeFirstOrThrow();
+        conversationId = existing.id;
       }
-      return conversationId;
-    });
+    } else {
+      await tx
+        .updateTable('conversations')
+        .set({ updated_at: now })
+        .where('id', '=', c.id)
+        .where('owner', '=', owner)
+        .execute();
+    }
+    const message = { conversation_id: conversationId, created_at: now, updated_at: now };
+    await tx
+      .insertInto('messages')
+      .values([
+        { ...message, id: turn.user.id, role: 'user', content: turn.user.content },
+        {
+          ...message,
+          id: turn.assistant.id,
+          role: 'assistant',
+          content: '',
+          status: 'running',
+          run_id: turn.assistant.runId,
+          model: turn.assistant.model,
+        },
+      ])
+      .execute();
+    for (const [position, a] of turn.user.attachments.entries()) {
+      await tx
+        .insertInto('blobs')
+        .values({ sha256: a.sha256, bytes: a.bytes, size: a.bytes.length, created_at: now })
+        .onConflict((oc) => oc.column('sha256').doNothing())
+        .execute();
+      await tx
+        .insertInto('attachments')
+        .values({
+          id: a.id,
+          owner,
+          conversation_id: conversationId,
+          message_id: turn.user.id,
+          position,
+          sha256: a.sha256,
+          kind: a.kind,
+          name: a.name,
+          mime_type: a.mimeType,
+          size: a.bytes.length,
+          created_at: now,
+        })
+        .execute();
+    }
+    return conversationId;
   }
 
   /** A running answer's text so far (periodic, never per delta). */
-  async savePartial(messageId: string, content: string, now: number): Promise<void> {
-    await this.#db
+  async savePartial(messageId: string, content: string, now: number, on: Executor = this.#db): Promise<void> {
+    await on
       .updateTable('messages')
       .set({ content, updated_at: now })
       .where('id', '=', messageId)
@@ -217,8 +227,8 @@ export class ConversationStore {
   }
 
   /** The one write at a run's end. */
-  async recordRunEnd(messageId: string, end: RunEnd): Promise<void> {
-    await this.#db
+  async recordRunEnd(messageId: string, end: RunEnd, on: Executor = this.#db): Promise<void> {
+    await on
       .updateTable('messages')
       .set({
         status: end.status,

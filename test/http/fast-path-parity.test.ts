@@ -30,7 +30,7 @@ afterAll(async () => {
 });
 
 /** Run ids, conversation ids, and the per-turn (or per-conversation) session ids the fake gateway echoes. */
-const UUIDS = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|c_[\w-]{22}|minipro-[0-9a-f]{40}/g;
+const UUIDS = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|c_[0-9a-f]{36}|minipro-[0-9a-f]{40}/g;
 const COMPARED_HEADERS = ['content-type', 'vary', 'allow', 'retry-after', 'x-run-id', 'access-control-allow-origin'];
 
 interface Call {

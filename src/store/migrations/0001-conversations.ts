@@ -56,7 +56,13 @@ export function conversations(dialect: Dialect) {
         .columns(['conversation_id', 'seq'])
         .execute();
       await db.schema.createIndex('messages_by_run').on('messages').column('run_id').execute();
-      await db.schema.createIndex('messages_by_status').on('messages').column('status').execute();
+      // Only answers still running (a handful), for the boot-time recovery: finished ones cost no index writes.
+      await db.schema
+        .createIndex('messages_running')
+        .on('messages')
+        .column('status')
+        .where('status', '=', 'running')
+        .execute();
     },
     async down(db: Kysely<unknown>): Promise<void> {
       await db.schema.dropTable('messages').execute();
