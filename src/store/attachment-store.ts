@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
-import { deleteOrphanBlobs, type Executor } from './conversation-store.ts';
+import { deleteOrphanBlobs } from './blobs.ts';
 import type { Database } from './database.ts';
-import type { StoreSchema } from './schema.ts';
+import type { Executor, StoreSchema } from './schema.ts';
 
 export interface StoredAttachment {
   id: string;

@@ -1,5 +1,6 @@
-import type { Kysely, Transaction } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { OutputAttachment, Usage } from '../contract/chat.ts';
+import { deleteOrphanBlobs } from './blobs.ts';
 import type { Database } from './database.ts';
 import {
   type AttachmentRecord,
@@ -9,25 +10,13 @@ import {
   toConversation,
   toMessage,
 } from './records.ts';
-import type { MessageStatus, StoreSchema } from './schema.ts';
+import type { Executor, MessageStatus, StoreSchema } from './schema.ts';
 
-export interface NewAttachment {
-  id: string;
-  kind: 'image' | 'file';
-  name: string | null;
-  mimeType: string;
-  sha256: string;
-  bytes: Uint8Array;
-}
+export type { Executor } from './schema.ts';
 
-/** Everything a run's start writes, in one transaction. */
-export interface TurnStart {
-  owner: string;
-  conversation: { id: string; title: string; sessionKey: string; externalKey?: string; fresh: boolean };
-  user: { id: string; content: string; attachments: NewAttachment[] };
-  assistant: { id: string; runId: string; model: string };
-  now: number;
-}
+import { type TurnStart, writeTurnStart } from './turn-start.ts';
+
+export type { NewAttachment, TurnStart } from './turn-start.ts';
 
 export interface RunEnd {
   status: Exclude<MessageStatus, 'running'>;
@@ -40,9 +29,6 @@ export interface RunEnd {
   eventCount: number | null;
   now: number;
 }
-
-/** The database or a transaction on it. */
-export type Executor = Kysely<StoreSchema>;
 
 /** Conversations and messages, always scoped by owner: another owner's rows read as missing. */
 export class ConversationStore {
@@ -140,80 +126,7 @@ export class ConversationStore {
    */
   async recordTurnStart(turn: TurnStart, tx?: Executor): Promise<string> {
     if (!tx) return this.transaction((inner) => this.recordTurnStart(turn, inner));
-    const { conversation: c, owner, now } = turn;
-    let conversationId = c.id;
-    if (c.fresh) {
-      const row = {
-        id: c.id,
-        owner,
-        title: c.title,
-        session_key: c.sessionKey,
-        external_key: c.externalKey ?? null,
-        created_at: now,
-        updated_at: now,
-      };
-      await tx
-        .insertInto('conversations')
-        .values(row)
-        .onConflict((oc) => oc.columns(['owner', 'external_key']).doUpdateSet({ updated_at: now }))
-        .execute();
-      if (c.externalKey) {
-        const existing = await tx
-          .selectFrom('conversations')
-          .select('id')
-          .where('owner', '=', owner)
-          .where('external_key', '=', c.externalKey)
-          .executeTakeFirstOrThrow();
-        conversationId = existing.id;
-      }
-    } else {
-      await tx
-        .updateTable('conversations')
-        .set({ updated_at: now })
-        .where('id', '=', c.id)
-        .where('owner', '=', owner)
-        .execute();
-    }
-    const message = { conversation_id: conversationId, created_at: now, updated_at: now };
-    await tx
-      .insertInto('messages')
-      .values([
-        { ...message, id: turn.user.id, role: 'user', content: turn.user.content },
-        {
-          ...message,
-          id: turn.assistant.id,
-          role: 'assistant',
-          content: '',
-          status: 'running',
-          run_id: turn.assistant.runId,
-          model: turn.assistant.model,
-        },
-      ])
-      .execute();
-    for (const [position, a] of turn.user.attachments.entries()) {
-      await tx
-        .insertInto('blobs')
-        .values({ sha256: a.sha256, bytes: a.bytes, size: a.bytes.length, created_at: now })
-        .onConflict((oc) => oc.column('sha256').doNothing())
-        .execute();
-      await tx
-        .insertInto('attachments')
-        .values({
-          id: a.id,
-          owner,
-          conversation_id: conversationId,
-          message_id: turn.user.id,
-          position,
-          sha256: a.sha256,
-          kind: a.kind,
-          name: a.name,
-          mime_type: a.mimeType,
-          size: a.bytes.length,
-          created_at: now,
-        })
-        .execute();
-    }
-    return conversationId;
+    return writeTurnStart(tx, turn);
   }
 
   /** A running answer's text so far (periodic, never per delta). */
@@ -297,18 +210,4 @@ export class ConversationStore {
     }
     return byMessage;
   }
-}
-
-/** Deletes the blobs among `hashes` that no attachment references any more. */
-export async function deleteOrphanBlobs(tx: Transaction<StoreSchema> | Kysely<StoreSchema>, hashes?: string[]) {
-  if (hashes?.length === 0) return;
-  let query = tx
-    .deleteFrom('blobs')
-    .where(({ not, exists, selectFrom }) =>
-      not(
-        exists(selectFrom('attachments').select('attachments.id').whereRef('attachments.sha256', '=', 'blobs.sha256')),
-      ),
-    );
-  if (hashes) query = query.where('sha256', 'in', hashes);
-  await query.execute();
 }

@@ -1,4 +1,4 @@
-import type { Generated } from 'kysely';
+import type { Generated, Kysely } from 'kysely';
 
 export const MESSAGE_STATUSES = ['running', 'completed', 'failed', 'cancelled', 'interrupted'] as const;
 export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
@@ -67,3 +67,6 @@ export interface StoreSchema {
   blobs: BlobTable;
   attachments: AttachmentTable;
 }
+
+/** The database or a transaction on it. */
+export type Executor = Kysely<StoreSchema>;

@@ -1,4 +1,4 @@
-import type { Executor } from './conversation-store.ts';
+import type { Executor } from './schema.ts';
 
 export interface WriteBatcherOptions {
   transaction: (work: (tx: Executor) => Promise<void>) => Promise<void>;

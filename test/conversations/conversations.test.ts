@@ -197,6 +197,30 @@ for (const engine of TEST_ENGINES) {
       });
     });
 
+    it('a graceful shutdown mid-run stores the answer as interrupted with the text it had', async () => {
+      const file = { DATABASE_URL: database.url, STORE_PARTIAL_SAVE_MS: '60000' };
+      const first = await startTestServer({ env: file, gateway: { deltaDelayMs: 20 } });
+      let second: TestServer | undefined;
+      try {
+        const stream = sseClient(first).iterate({
+          query: `subscription($input: SendChatInput!) { chatStream(input: $input) { __typename
+            ... on ChatStarted { runId conversationId } ... on ChatFailed { code } } }`,
+          variables: { input: ask('FAKE_DELTAS_500 stop me') },
+        });
+        const { conversationId } = ((await stream.next()).value as Json).data.chatStream;
+        await stream.next(); // a delta: some text exists, though no periodic save has run
+        await first.close();
+        second = await startTestServer({ env: file });
+        const read = await gql<Json>(second.baseUrl, READ, { id: conversationId }, { apiKey: second.apiKey });
+        const answer = read.data.conversation.messages.edges.at(-1).node;
+        expect(answer).toMatchObject({ status: 'interrupted', errorCode: 'UPSTREAM_UNAVAILABLE' });
+        expect(answer.content.length).toBeGreaterThan(0);
+        await stream.return?.(undefined);
+      } finally {
+        await second?.close();
+      }
+    });
+
     it('keeps a run across a restart: running becomes interrupted with its partial text; finished runs replay', async () => {
       const file = { DATABASE_URL: database.url, STORE_PARTIAL_SAVE_MS: '100' };
       const first = await startTestServer({ env: file, gateway: { deltaDelayMs: 50 } });
