@@ -54,6 +54,9 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
       connectionString: location.url,
       max: options.poolSize ?? 10,
       connectionTimeoutMillis: 5_000,
+      // A database that stops answering fails queries instead of holding them (and the journal's queue) forever.
+      query_timeout: 15_000,
+      statement_timeout: 10_000,
       ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
       // Times and sequence numbers are bigint: numbers here (epoch ms and row counts stay far below 2^53).
       types: {

@@ -5,6 +5,8 @@ export interface WriteBatcherOptions {
   onError: (what: string, error: unknown) => void;
   /** Writes per commit at most. */
   maxBatch?: number;
+  /** Writes waiting at most: past it (a database that stopped answering) new writes are dropped and reported. */
+  maxQueued?: number;
 }
 
 interface Pending {
@@ -29,14 +31,25 @@ export class WriteBatcher {
 
   /** Resolves once the write is committed (or has failed and been reported); never rejects. */
   write(what: string, op: (tx: Executor) => Promise<unknown>): Promise<void> {
+    if (this.#queue.length >= (this.#options.maxQueued ?? 10_000)) {
+      this.#options.onError(what, new Error('the store is not keeping up: write dropped'));
+      return Promise.resolve();
+    }
     return new Promise<void>((done) => {
       this.#queue.push({ what, op, done });
-      this.#running ??= new Promise<void>((resolve) => setImmediate(resolve))
-        .then(() => this.#drain())
-        .finally(() => {
-          this.#running = undefined;
-        });
+      this.#schedule();
     });
+  }
+
+  #schedule(): void {
+    if (this.#running) return;
+    this.#running = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(() => this.#drain())
+      .finally(() => {
+        this.#running = undefined;
+        // A write queued after the last batch was taken but before this drain ended must not be stranded.
+        if (this.#queue.length > 0) this.#schedule();
+      });
   }
 
   async #drain(): Promise<void> {
