@@ -3,8 +3,10 @@
  * CPU time from /proc/<pid>/stat, memory from /proc/<pid>/status.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -189,6 +191,8 @@ export async function startServer(options: ServerOptions): Promise<Proc> {
       OPENCLAW_GATEWAY_TOKEN: FAKE_TOKEN,
       LOG_LEVEL: 'info',
       NODE_ENV: 'production',
+      // A fresh store per server, outside the repository.
+      DATABASE_URL: `sqlite:${join(mkdtempSync(join(tmpdir(), 'minipro-bench-')), 'bench.sqlite')}`,
       ...options.env,
     },
     // stdout (the request logs) goes to /dev/null, as production logging would go to a collector.

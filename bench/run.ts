@@ -34,6 +34,7 @@ import { type CpuResult, runCpu } from './scenarios/cpu.ts';
 import { profileImage, runImage } from './scenarios/image.ts';
 import { type LatencyResult, runLatency } from './scenarios/latency.ts';
 import { probeRunLimit, runOpenStreams } from './scenarios/open-streams.ts';
+import { runStore } from './scenarios/store.ts';
 import { runStreamDeltas } from './scenarios/stream-deltas.ts';
 
 const QUICK = process.env.BENCH_QUICK === '1' || process.env.BENCH_QUICK === 'true';
@@ -57,6 +58,11 @@ const CONFIG = QUICK
       imageRepeats: 2,
       profileWarmup: 2000,
       profileRequests: 1500,
+      storeWarmup: 2000,
+      storeRounds: 4,
+      storeRequests: 1000,
+      storeNewBlocks: 4,
+      storeNewRequests: 1000,
     }
   : {
       warmup: { chunk: 1000, min: 6000, max: 12_000 },
@@ -75,10 +81,22 @@ const CONFIG = QUICK
       imageRepeats: 3,
       profileWarmup: 8000,
       profileRequests: 4000,
+      storeWarmup: 6000,
+      storeRounds: 6,
+      storeRequests: 2000,
+      storeNewBlocks: 6,
+      storeNewRequests: 2000,
     };
 
 /** overheadUs: our surface's server CPU per call minus its library floor's (bench/floors.ts). */
-const TARGETS = { cpuUsPerRequest: 250, overheadUs: 60, addedP50Ms: 1, openStreamsRssMb: 150, imageGrowthX: 3 };
+const TARGETS = {
+  cpuUsPerRequest: 250,
+  overheadUs: 60,
+  addedP50Ms: 1,
+  openStreamsRssMb: 150,
+  imageGrowthX: 3,
+  storeShareUs: 150,
+};
 const RESULTS = join(ROOT, 'bench', 'results');
 /** Profile the image path too when one image costs the server more CPU than this. */
 const IMAGE_PROFILE_CPU_MS = 100;
@@ -156,7 +174,7 @@ async function main(): Promise<void> {
   const rssIdleMb = round(memStatus(server.pid).rssKb / 1024);
 
   log(
-    `1/5 CPU per request: warm-up in chunks of ${CONFIG.warmup.chunk} per surface (${CONFIG.warmup.min}–${CONFIG.warmup.max}), then ${CONFIG.rounds} rounds x ${SURFACES.length} surfaces x ${CONFIG.requests} requests at c=${CONFIG.concurrency}`,
+    `1/6 CPU per request: warm-up in chunks of ${CONFIG.warmup.chunk} per surface (${CONFIG.warmup.min}–${CONFIG.warmup.max}), then ${CONFIG.rounds} rounds x ${SURFACES.length} surfaces x ${CONFIG.requests} requests at c=${CONFIG.concurrency}`,
   );
   const cpu: CpuResult = await runCpu({
     server,
@@ -177,7 +195,7 @@ async function main(): Promise<void> {
   }
 
   log(
-    `2/5 added latency: ${CONFIG.latencyBlocks} x ${CONFIG.latencyRequests} direct vs proxied, alternating, at c=${CONFIG.concurrency}; then c=1`,
+    `2/6 added latency: ${CONFIG.latencyBlocks} x ${CONFIG.latencyRequests} direct vs proxied, alternating, at c=${CONFIG.concurrency}; then c=1`,
   );
   const latency: LatencyResult = await runLatency({
     server,
@@ -199,7 +217,7 @@ async function main(): Promise<void> {
     maxMs: 30_000,
   });
 
-  log(`3/5 stream relay: FAKE_DELTAS_${CONFIG.deltas} x ${CONFIG.deltaRepeats}`);
+  log(`3/6 stream relay: FAKE_DELTAS_${CONFIG.deltas} x ${CONFIG.deltaRepeats}`);
   const deltas = await runStreamDeltas({
     server,
     fake,
@@ -208,7 +226,7 @@ async function main(): Promise<void> {
     maxMs: 30_000,
   });
 
-  log(`4/5 open streams: ${CONFIG.streams} concurrent streams on one key against the default config`);
+  log(`4/6 open streams: ${CONFIG.streams} concurrent streams on one key against the default config`);
   const runLimit = await probeRunLimit(server, CONFIG.streams);
   await stopProc(server);
   // The RSS figure wants all streams open: raise the per-key limit for this scenario only if the default refused some.
@@ -223,8 +241,26 @@ async function main(): Promise<void> {
   const openStreams = await runOpenStreams({ server, fake, streams: CONFIG.streams, maxMs: 20_000 });
   await stopProc(server);
 
-  log(`5/5 image: ${CONFIG.imageBytes} bytes PNG on a fresh server`);
+  log(`5/6 image: ${CONFIG.imageBytes} bytes PNG on a fresh server`);
   const image = await runImage({ fake, imageBytes: CONFIG.imageBytes, repeats: CONFIG.imageRepeats, maxMs: 60_000 });
+
+  log('6/6 store: persisted GraphQL sendChat with a conversation (SQLite) vs the same call without a store');
+  const stored = await startServer({ gatewayUrl: fake.url, name: 'server (SQLite store)' });
+  const stateless = await startServer({
+    gatewayUrl: fake.url,
+    name: 'server (no store)',
+    env: { DATABASE_URL: 'none' },
+  });
+  const store = await runStore({
+    stored,
+    stateless,
+    warmup: CONFIG.storeWarmup,
+    rounds: CONFIG.storeRounds,
+    requests: CONFIG.storeRequests,
+    concurrency: CONFIG.concurrency,
+    newConversations: { blocks: CONFIG.storeNewBlocks, requests: CONFIG.storeNewRequests },
+  });
+  await Promise.all([stopProc(stored), stopProc(stateless)]);
 
   const overTarget = cpu.surfaces.filter(
     (s) =>
@@ -368,6 +404,8 @@ async function main(): Promise<void> {
     );
   }
 
+  if (store.errors > 0) findings.push(`Store scenario: ${store.errors} failed requests (${store.firstError}).`);
+
   // ---- report ---------------------------------------------------------------------------------------------
   const rows: string[][] = [['Metric', 'Value', 'Target', 'Status']];
   const blocksLabel = `median of ${cpu.rounds} blocks × ${cpu.requestsPerBlock}, c=${cpu.concurrency}`;
@@ -472,6 +510,18 @@ async function main(): Promise<void> {
     '',
   ]);
   rows.push([
+    `Store share of a persisted GraphQL sendChat (SQLite; median of ${store.perRound.length} rounds × ${CONFIG.storeRequests}, c=${CONFIG.concurrency})`,
+    `${store.storeShareUs} µs (rounds ${span(store.storeShareRangeUs)} µs): ${store.storedCpuUs} µs with the store vs ${store.statelessCpuUs} µs without`,
+    `< ${TARGETS.storeShareUs} µs`,
+    store.storeShareUs < TARGETS.storeShareUs ? 'OK' : 'MISS',
+  ]);
+  rows.push([
+    `Server RSS under sustained new conversations (${store.newConversations} sendChat, SQLite)`,
+    `${store.rssAfterBlocksMb.join(' → ')} MB after each block of ${CONFIG.storeNewRequests}`,
+    'bounded',
+    '',
+  ]);
+  rows.push([
     'Server RSS idle / after warm-up / after CPU rounds',
     `${rssIdleMb} / ${cpu.serverRssAfterWarmupMb} / ${cpu.serverRssAfterMb} MB (after each round: ${cpu.serverRssAfterRoundMb.join(', ')})`,
     '',
@@ -523,6 +573,7 @@ async function main(): Promise<void> {
     runLimitProbe: runLimit,
     openStreams: { ...openStreams, env: streamsEnv },
     image,
+    store,
     profiles,
     findings,
   };

@@ -19,9 +19,13 @@ const config = loadConfig({
   OPENCLAW_GATEWAY_TOKEN: 'demo-gateway-token',
   HOST: '127.0.0.1',
   PORT: port,
+  DATABASE_URL: process.env.DATABASE_URL ?? 'sqlite:./data/demo.sqlite',
 });
-const { server } = await buildApp(config, undefined, { graphiqlApiKey: API_KEY });
-const base = await server.listen({ host: config.host, port: config.port });
+const start = async () => {
+  const { server } = await buildApp(config, undefined, { graphiqlApiKey: API_KEY });
+  return { server, base: await server.listen({ host: config.host, port: config.port }) };
+};
+let { server, base } = await start();
 const headers = { 'content-type': 'application/json', 'x-api-key': API_KEY };
 
 console.log(`\nServer on ${base} (fake OpenClaw gateway on ${gateway.url})\n`);
@@ -62,6 +66,37 @@ for await (const chunk of streamed.body as AsyncIterable<Uint8Array>) {
   }
 }
 console.log('\n');
+
+console.log('3) GraphQL sendChat: a new stored conversation, then the server restarts and the conversation goes on');
+const graphql = async (query: string, variables: Record<string, unknown>) => {
+  const response = await fetch(`${base}/graphql`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ query, variables }),
+  });
+  // biome-ignore lint/suspicious/noExplicitAny: demo output
+  return ((await response.json()) as { data: any }).data;
+};
+const SEND = 'mutation($input: SendChatInput!) { sendChat(input: $input) { conversationId message { content } } }';
+const first = await graphql(SEND, { input: { messages: [{ role: 'user', content: 'Remember the number 42.' }] } });
+const { conversationId } = first.sendChat;
+console.log(`   conversation ${conversationId}: ${first.sendChat.message.content}`);
+await server.close();
+console.log('   … server stopped; starting a new one on the same database …');
+({ server, base } = await start());
+const next = await graphql(SEND, {
+  input: { conversationId, messages: [{ role: 'user', content: 'Which number did I ask you to remember?' }] },
+});
+console.log(`   same conversation after the restart: ${next.sendChat.message.content}`);
+const history = await graphql(
+  'query($id: ID!) { conversation(id: $id) { title messages(last: 10) { edges { node { role status content } } } } }',
+  { id: conversationId },
+);
+console.log(`   "${history.conversation.title}", read back from the store:`);
+for (const { node } of history.conversation.messages.edges) {
+  console.log(`     ${node.role.padEnd(9)} ${(node.status ?? '').padEnd(9)} ${node.content}`);
+}
+console.log('');
 console.log(`GraphiQL:  ${base}/graphql  (its Headers tab already holds the demo key)`);
 console.log(`curl:      curl -N ${base}/api/chat -H 'x-api-key: ${API_KEY}' -H 'content-type: application/json' \\`);
 console.log(`             -d '{"stream":true,"messages":[{"role":"user","content":"hello"}]}'`);

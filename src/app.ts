@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
+import { type ConversationLayer, openConversationLayer } from './chat/conversation-layer.ts';
 import { RunRegistry } from './chat/run-registry.ts';
 import { type ChatGateway, ChatService } from './chat/service.ts';
 import type { Config } from './config/env.ts';
 import { GatewayClient, type ReadyState } from './gateway/client.ts';
 import { registerGraphQL } from './graphql/routes.ts';
+import { registerAttachmentRoute } from './http/attachment-route.ts';
 import { type Authenticate, createAuthenticator, requireAuthentication } from './http/auth.ts';
 import { registerBodyTimeouts } from './http/body-timeouts.ts';
 import { registerErrorHandling } from './http/errors.ts';
@@ -25,6 +27,8 @@ export interface App {
   service: ChatService;
   runs: RunRegistry;
   authenticate: Authenticate;
+  /** Absent with DATABASE_URL=none. */
+  conversations: ConversationLayer | undefined;
 }
 
 /** One log line per request (at completion, with status and time), not two. */
@@ -60,12 +64,15 @@ export async function buildApp(config: Config, gateway?: AppGateway, options: Ap
 
   const upstream = gateway ?? new GatewayClient({ ...config.gateway, runTimeoutMs: config.runTimeoutMs });
   const runs = new RunRegistry(config.runs);
+  const conversations =
+    config.store.databaseUrl === 'none' ? undefined : await openConversationLayer(config.store, server.log);
   const service = new ChatService({
     gateway: upstream,
     runs,
     limits: config.limits,
     runTimeoutMs: config.runTimeoutMs,
     maxEventBytes: config.runMaxEventBytes,
+    conversations,
     onError: (error, run) =>
       logAnsweredError(run.log ?? server.log, error.code, error.message, error, { runId: run.id }),
   });
@@ -76,12 +83,17 @@ export async function buildApp(config: Config, gateway?: AppGateway, options: Ap
   });
   registerStreamHeaders(server);
   registerBodyTimeouts(server, config.bodyTimeouts);
-  server.addHook('preClose', async () => runs.close());
+  server.addHook('preClose', async () => {
+    conversations?.journal.closing();
+    runs.close();
+  });
   server.addHook('onClose', async () => {
     if (!gateway) await upstream.close();
+    await conversations?.close();
   });
 
   registerErrorHandling(server);
+  if (conversations) registerAttachmentRoute(server, { conversations: conversations.api });
   registerHealth(server, {
     probe: (signal) => upstream.probe(signal),
     probeTimeoutMs: config.gateway.connectTimeoutMs,
@@ -103,5 +115,5 @@ export async function buildApp(config: Config, gateway?: AppGateway, options: Ap
   });
   await registerTrpc(server, { service, authenticate });
 
-  return { server, service, runs, authenticate };
+  return { server, service, runs, authenticate, conversations };
 }

@@ -10,9 +10,9 @@ export type SendChatMutationVariables = Exact<{
 }>;
 
 
-export type SendChatMutation = { __typename: 'Mutation', sendChat: { __typename: 'ChatResult', runId: string, model: string, finishReason: string | null, message: { __typename: 'ChatMessage', role: Types.ChatRole, content: string }, usage: { __typename: 'Usage', inputTokens: number, outputTokens: number, totalTokens: number } | null, attachments: Array<
-      | { __typename: 'FileAttachment', url: string, name: string | null }
-      | { __typename: 'ImageAttachment', url: string, alt: string | null }
+export type SendChatMutation = { __typename: 'Mutation', sendChat: { __typename: 'ChatResult', runId: string, conversationId: string | null, model: string, finishReason: string | null, message: { __typename: 'ChatMessage', role: Types.ChatRole, content: string }, usage: { __typename: 'Usage', inputTokens: number, outputTokens: number, totalTokens: number } | null, attachments: Array<
+      | { __typename: 'FileAttachment', url: string, name: string | null, mimeType: string | null, size: number | null }
+      | { __typename: 'ImageAttachment', url: string, alt: string | null, mimeType: string | null, size: number | null }
     > } };
 
 export type CancelChatMutationVariables = Exact<{
@@ -28,13 +28,13 @@ export type ChatStreamSubscriptionVariables = Exact<{
 
 
 export type ChatStreamSubscription = { __typename: 'Subscription', chatStream:
-    | { __typename: 'ChatCompleted', runId: string, eventId: string, result: { __typename: 'ChatResult', runId: string, model: string, finishReason: string | null, message: { __typename: 'ChatMessage', role: Types.ChatRole, content: string }, usage: { __typename: 'Usage', inputTokens: number, outputTokens: number, totalTokens: number } | null, attachments: Array<
-          | { __typename: 'FileAttachment', url: string, name: string | null }
-          | { __typename: 'ImageAttachment', url: string, alt: string | null }
+    | { __typename: 'ChatCompleted', runId: string, eventId: string, result: { __typename: 'ChatResult', runId: string, conversationId: string | null, model: string, finishReason: string | null, message: { __typename: 'ChatMessage', role: Types.ChatRole, content: string }, usage: { __typename: 'Usage', inputTokens: number, outputTokens: number, totalTokens: number } | null, attachments: Array<
+          | { __typename: 'FileAttachment', url: string, name: string | null, mimeType: string | null, size: number | null }
+          | { __typename: 'ImageAttachment', url: string, alt: string | null, mimeType: string | null, size: number | null }
         > } }
     | { __typename: 'ChatDelta', runId: string, eventId: string, text: string }
     | { __typename: 'ChatFailed', runId: string, eventId: string, code: string, message: string }
-    | { __typename: 'ChatStarted', runId: string, eventId: string }
+    | { __typename: 'ChatStarted', runId: string, eventId: string, conversationId: string | null }
    };
 
 export type ChatEventsSubscriptionVariables = Exact<{
@@ -44,30 +44,74 @@ export type ChatEventsSubscriptionVariables = Exact<{
 
 
 export type ChatEventsSubscription = { __typename: 'Subscription', chatEvents:
-    | { __typename: 'ChatCompleted', runId: string, eventId: string, result: { __typename: 'ChatResult', runId: string, model: string, finishReason: string | null, message: { __typename: 'ChatMessage', role: Types.ChatRole, content: string }, usage: { __typename: 'Usage', inputTokens: number, outputTokens: number, totalTokens: number } | null, attachments: Array<
-          | { __typename: 'FileAttachment', url: string, name: string | null }
-          | { __typename: 'ImageAttachment', url: string, alt: string | null }
+    | { __typename: 'ChatCompleted', runId: string, eventId: string, result: { __typename: 'ChatResult', runId: string, conversationId: string | null, model: string, finishReason: string | null, message: { __typename: 'ChatMessage', role: Types.ChatRole, content: string }, usage: { __typename: 'Usage', inputTokens: number, outputTokens: number, totalTokens: number } | null, attachments: Array<
+          | { __typename: 'FileAttachment', url: string, name: string | null, mimeType: string | null, size: number | null }
+          | { __typename: 'ImageAttachment', url: string, alt: string | null, mimeType: string | null, size: number | null }
         > } }
     | { __typename: 'ChatDelta', runId: string, eventId: string, text: string }
     | { __typename: 'ChatFailed', runId: string, eventId: string, code: string, message: string }
-    | { __typename: 'ChatStarted', runId: string, eventId: string }
+    | { __typename: 'ChatStarted', runId: string, eventId: string, conversationId: string | null }
    };
 
-export type ChatResultFieldsFragment = { __typename: 'ChatResult', runId: string, model: string, finishReason: string | null, message: { __typename: 'ChatMessage', role: Types.ChatRole, content: string }, usage: { __typename: 'Usage', inputTokens: number, outputTokens: number, totalTokens: number } | null, attachments: Array<
-    | { __typename: 'FileAttachment', url: string, name: string | null }
-    | { __typename: 'ImageAttachment', url: string, alt: string | null }
+export type ConversationFieldsFragment = { __typename: 'Conversation', id: string, title: string, createdAt: string, updatedAt: string };
+
+export type MessageFieldsFragment = { __typename: 'Message', id: string, role: Types.ChatRole, content: string, status: Types.MessageStatus | null, runId: string | null, finishReason: string | null, errorCode: string | null, createdAt: string, usage: { __typename: 'Usage', inputTokens: number, outputTokens: number, totalTokens: number } | null, attachments: Array<
+    | { __typename: 'FileAttachment', url: string, name: string | null, mimeType: string | null, size: number | null }
+    | { __typename: 'ImageAttachment', url: string, alt: string | null, mimeType: string | null, size: number | null }
   > };
 
-type ChatEventFields_ChatCompleted_Fragment = { __typename: 'ChatCompleted', runId: string, eventId: string, result: { __typename: 'ChatResult', runId: string, model: string, finishReason: string | null, message: { __typename: 'ChatMessage', role: Types.ChatRole, content: string }, usage: { __typename: 'Usage', inputTokens: number, outputTokens: number, totalTokens: number } | null, attachments: Array<
-      | { __typename: 'FileAttachment', url: string, name: string | null }
-      | { __typename: 'ImageAttachment', url: string, alt: string | null }
+export type PageInfoFieldsFragment = { __typename: 'PageInfo', hasNextPage: boolean, hasPreviousPage: boolean, startCursor: string | null, endCursor: string | null };
+
+export type ConversationsQueryVariables = Exact<{
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+}>;
+
+
+export type ConversationsQuery = { __typename: 'Query', conversations: { __typename: 'ConversationConnection', edges: Array<{ __typename: 'ConversationEdge', cursor: string, node: { __typename: 'Conversation', id: string, title: string, createdAt: string, updatedAt: string } }>, pageInfo: { __typename: 'PageInfo', hasNextPage: boolean, hasPreviousPage: boolean, startCursor: string | null, endCursor: string | null } } };
+
+export type ConversationQueryVariables = Exact<{
+  id: string;
+  last?: number | null | undefined;
+  before?: string | null | undefined;
+}>;
+
+
+export type ConversationQuery = { __typename: 'Query', conversation: { __typename: 'Conversation', id: string, title: string, createdAt: string, updatedAt: string, messages: { __typename: 'MessageConnection', edges: Array<{ __typename: 'MessageEdge', cursor: string, node: { __typename: 'Message', id: string, role: Types.ChatRole, content: string, status: Types.MessageStatus | null, runId: string | null, finishReason: string | null, errorCode: string | null, createdAt: string, usage: { __typename: 'Usage', inputTokens: number, outputTokens: number, totalTokens: number } | null, attachments: Array<
+            | { __typename: 'FileAttachment', url: string, name: string | null, mimeType: string | null, size: number | null }
+            | { __typename: 'ImageAttachment', url: string, alt: string | null, mimeType: string | null, size: number | null }
+          > } }>, pageInfo: { __typename: 'PageInfo', hasNextPage: boolean, hasPreviousPage: boolean, startCursor: string | null, endCursor: string | null } } } | null };
+
+export type RenameConversationMutationVariables = Exact<{
+  id: string;
+  title: string;
+}>;
+
+
+export type RenameConversationMutation = { __typename: 'Mutation', renameConversation: { __typename: 'Conversation', id: string, title: string, createdAt: string, updatedAt: string } };
+
+export type DeleteConversationMutationVariables = Exact<{
+  id: string;
+}>;
+
+
+export type DeleteConversationMutation = { __typename: 'Mutation', deleteConversation: boolean };
+
+export type ChatResultFieldsFragment = { __typename: 'ChatResult', runId: string, conversationId: string | null, model: string, finishReason: string | null, message: { __typename: 'ChatMessage', role: Types.ChatRole, content: string }, usage: { __typename: 'Usage', inputTokens: number, outputTokens: number, totalTokens: number } | null, attachments: Array<
+    | { __typename: 'FileAttachment', url: string, name: string | null, mimeType: string | null, size: number | null }
+    | { __typename: 'ImageAttachment', url: string, alt: string | null, mimeType: string | null, size: number | null }
+  > };
+
+type ChatEventFields_ChatCompleted_Fragment = { __typename: 'ChatCompleted', runId: string, eventId: string, result: { __typename: 'ChatResult', runId: string, conversationId: string | null, model: string, finishReason: string | null, message: { __typename: 'ChatMessage', role: Types.ChatRole, content: string }, usage: { __typename: 'Usage', inputTokens: number, outputTokens: number, totalTokens: number } | null, attachments: Array<
+      | { __typename: 'FileAttachment', url: string, name: string | null, mimeType: string | null, size: number | null }
+      | { __typename: 'ImageAttachment', url: string, alt: string | null, mimeType: string | null, size: number | null }
     > } };
 
 type ChatEventFields_ChatDelta_Fragment = { __typename: 'ChatDelta', runId: string, eventId: string, text: string };
 
 type ChatEventFields_ChatFailed_Fragment = { __typename: 'ChatFailed', runId: string, eventId: string, code: string, message: string };
 
-type ChatEventFields_ChatStarted_Fragment = { __typename: 'ChatStarted', runId: string, eventId: string };
+type ChatEventFields_ChatStarted_Fragment = { __typename: 'ChatStarted', runId: string, eventId: string, conversationId: string | null };
 
 export type ChatEventFieldsFragment =
   | ChatEventFields_ChatCompleted_Fragment
@@ -81,9 +125,58 @@ export type LimitsQueryVariables = Exact<{ [key: string]: never; }>;
 
 export type LimitsQuery = { __typename: 'Query', limits: { __typename: 'Limits', maxImageBytes: number, maxFileBytes: number, maxImages: number, maxFiles: number, imageMimeTypes: Array<string>, fileMimeTypes: Array<string> } };
 
+export const ConversationFieldsFragmentDoc = new TypedDocumentString(`
+    fragment ConversationFields on Conversation {
+  id
+  title
+  createdAt
+  updatedAt
+}
+    `, {"fragmentName":"ConversationFields"});
+export const MessageFieldsFragmentDoc = new TypedDocumentString(`
+    fragment MessageFields on Message {
+  id
+  role
+  content
+  status
+  runId
+  usage {
+    inputTokens
+    outputTokens
+    totalTokens
+  }
+  finishReason
+  errorCode
+  createdAt
+  attachments {
+    __typename
+    ... on ImageAttachment {
+      url
+      alt
+      mimeType
+      size
+    }
+    ... on FileAttachment {
+      url
+      name
+      mimeType
+      size
+    }
+  }
+}
+    `, {"fragmentName":"MessageFields"});
+export const PageInfoFieldsFragmentDoc = new TypedDocumentString(`
+    fragment PageInfoFields on PageInfo {
+  hasNextPage
+  hasPreviousPage
+  startCursor
+  endCursor
+}
+    `, {"fragmentName":"PageInfoFields"});
 export const ChatResultFieldsFragmentDoc = new TypedDocumentString(`
     fragment ChatResultFields on ChatResult {
   runId
+  conversationId
   model
   message {
     role
@@ -100,10 +193,14 @@ export const ChatResultFieldsFragmentDoc = new TypedDocumentString(`
     ... on ImageAttachment {
       url
       alt
+      mimeType
+      size
     }
     ... on FileAttachment {
       url
       name
+      mimeType
+      size
     }
   }
 }
@@ -114,6 +211,7 @@ export const ChatEventFieldsFragmentDoc = new TypedDocumentString(`
   ... on ChatStarted {
     runId
     eventId
+    conversationId
   }
   ... on ChatDelta {
     runId
@@ -136,6 +234,7 @@ export const ChatEventFieldsFragmentDoc = new TypedDocumentString(`
 }
     fragment ChatResultFields on ChatResult {
   runId
+  conversationId
   model
   message {
     role
@@ -152,10 +251,14 @@ export const ChatEventFieldsFragmentDoc = new TypedDocumentString(`
     ... on ImageAttachment {
       url
       alt
+      mimeType
+      size
     }
     ... on FileAttachment {
       url
       name
+      mimeType
+      size
     }
   }
 }`, {"fragmentName":"ChatEventFields"});
@@ -167,6 +270,7 @@ export const SendChatDocument = new TypedDocumentString(`
 }
     fragment ChatResultFields on ChatResult {
   runId
+  conversationId
   model
   message {
     role
@@ -183,10 +287,14 @@ export const SendChatDocument = new TypedDocumentString(`
     ... on ImageAttachment {
       url
       alt
+      mimeType
+      size
     }
     ... on FileAttachment {
       url
       name
+      mimeType
+      size
     }
   }
 }`);
@@ -203,6 +311,7 @@ export const ChatStreamDocument = new TypedDocumentString(`
 }
     fragment ChatResultFields on ChatResult {
   runId
+  conversationId
   model
   message {
     role
@@ -219,10 +328,14 @@ export const ChatStreamDocument = new TypedDocumentString(`
     ... on ImageAttachment {
       url
       alt
+      mimeType
+      size
     }
     ... on FileAttachment {
       url
       name
+      mimeType
+      size
     }
   }
 }
@@ -231,6 +344,7 @@ fragment ChatEventFields on ChatEvent {
   ... on ChatStarted {
     runId
     eventId
+    conversationId
   }
   ... on ChatDelta {
     runId
@@ -259,6 +373,7 @@ export const ChatEventsDocument = new TypedDocumentString(`
 }
     fragment ChatResultFields on ChatResult {
   runId
+  conversationId
   model
   message {
     role
@@ -275,10 +390,14 @@ export const ChatEventsDocument = new TypedDocumentString(`
     ... on ImageAttachment {
       url
       alt
+      mimeType
+      size
     }
     ... on FileAttachment {
       url
       name
+      mimeType
+      size
     }
   }
 }
@@ -287,6 +406,7 @@ fragment ChatEventFields on ChatEvent {
   ... on ChatStarted {
     runId
     eventId
+    conversationId
   }
   ... on ChatDelta {
     runId
@@ -307,6 +427,108 @@ fragment ChatEventFields on ChatEvent {
     message
   }
 }`);
+export const ConversationsDocument = new TypedDocumentString(`
+    query Conversations($first: Int, $after: String) {
+  conversations(first: $first, after: $after) {
+    edges {
+      cursor
+      node {
+        ...ConversationFields
+      }
+    }
+    pageInfo {
+      ...PageInfoFields
+    }
+  }
+}
+    fragment ConversationFields on Conversation {
+  id
+  title
+  createdAt
+  updatedAt
+}
+fragment PageInfoFields on PageInfo {
+  hasNextPage
+  hasPreviousPage
+  startCursor
+  endCursor
+}`);
+export const ConversationDocument = new TypedDocumentString(`
+    query Conversation($id: ID!, $last: Int, $before: String) {
+  conversation(id: $id) {
+    ...ConversationFields
+    messages(last: $last, before: $before) {
+      edges {
+        cursor
+        node {
+          ...MessageFields
+        }
+      }
+      pageInfo {
+        ...PageInfoFields
+      }
+    }
+  }
+}
+    fragment ConversationFields on Conversation {
+  id
+  title
+  createdAt
+  updatedAt
+}
+fragment MessageFields on Message {
+  id
+  role
+  content
+  status
+  runId
+  usage {
+    inputTokens
+    outputTokens
+    totalTokens
+  }
+  finishReason
+  errorCode
+  createdAt
+  attachments {
+    __typename
+    ... on ImageAttachment {
+      url
+      alt
+      mimeType
+      size
+    }
+    ... on FileAttachment {
+      url
+      name
+      mimeType
+      size
+    }
+  }
+}
+fragment PageInfoFields on PageInfo {
+  hasNextPage
+  hasPreviousPage
+  startCursor
+  endCursor
+}`);
+export const RenameConversationDocument = new TypedDocumentString(`
+    mutation RenameConversation($id: ID!, $title: String!) {
+  renameConversation(id: $id, title: $title) {
+    ...ConversationFields
+  }
+}
+    fragment ConversationFields on Conversation {
+  id
+  title
+  createdAt
+  updatedAt
+}`);
+export const DeleteConversationDocument = new TypedDocumentString(`
+    mutation DeleteConversation($id: ID!) {
+  deleteConversation(id: $id)
+}
+    `);
 export const LimitsDocument = new TypedDocumentString(`
     query Limits {
   limits {
@@ -333,6 +555,18 @@ export function getSdk<C>(requester: Requester<C>) {
     },
     ChatEvents(variables: ChatEventsSubscriptionVariables, options?: C): AsyncIterable<ChatEventsSubscription> {
       return requester<ChatEventsSubscription, ChatEventsSubscriptionVariables>(ChatEventsDocument, variables, options) as AsyncIterable<ChatEventsSubscription>;
+    },
+    Conversations(variables?: ConversationsQueryVariables, options?: C): Promise<ConversationsQuery> {
+      return requester<ConversationsQuery, ConversationsQueryVariables>(ConversationsDocument, variables, options) as Promise<ConversationsQuery>;
+    },
+    Conversation(variables: ConversationQueryVariables, options?: C): Promise<ConversationQuery> {
+      return requester<ConversationQuery, ConversationQueryVariables>(ConversationDocument, variables, options) as Promise<ConversationQuery>;
+    },
+    RenameConversation(variables: RenameConversationMutationVariables, options?: C): Promise<RenameConversationMutation> {
+      return requester<RenameConversationMutation, RenameConversationMutationVariables>(RenameConversationDocument, variables, options) as Promise<RenameConversationMutation>;
+    },
+    DeleteConversation(variables: DeleteConversationMutationVariables, options?: C): Promise<DeleteConversationMutation> {
+      return requester<DeleteConversationMutation, DeleteConversationMutationVariables>(DeleteConversationDocument, variables, options) as Promise<DeleteConversationMutation>;
     },
     Limits(variables?: LimitsQueryVariables, options?: C): Promise<LimitsQuery> {
       return requester<LimitsQuery, LimitsQueryVariables>(LimitsDocument, variables, options) as Promise<LimitsQuery>;

@@ -18,6 +18,7 @@ export type AttachmentInput =
 
 export type ChatCompleted = {
   __typename: 'ChatCompleted';
+  conversationId: Maybe<Scalars['ID']['output']>;
   eventId: Scalars['String']['output'];
   result: ChatResult;
   runId: Scalars['ID']['output'];
@@ -55,6 +56,7 @@ export type ChatMessageInput = {
 export type ChatResult = {
   __typename: 'ChatResult';
   attachments: Array<Attachment>;
+  conversationId: Maybe<Scalars['ID']['output']>;
   finishReason: Maybe<Scalars['String']['output']>;
   message: ChatMessage;
   model: Scalars['String']['output'];
@@ -69,14 +71,47 @@ export type ChatRole =
 
 export type ChatStarted = {
   __typename: 'ChatStarted';
+  conversationId: Maybe<Scalars['ID']['output']>;
   eventId: Scalars['String']['output'];
   runId: Scalars['ID']['output'];
 };
 
-/** A file the assistant produced (a URL found in its answer). */
+export type Conversation = {
+  __typename: 'Conversation';
+  createdAt: Scalars['String']['output'];
+  id: Scalars['ID']['output'];
+  /** Pages backwards from the newest message (`last`, `before`); each page runs oldest to newest. */
+  messages: MessageConnection;
+  title: Scalars['String']['output'];
+  /** Last activity. */
+  updatedAt: Scalars['String']['output'];
+};
+
+
+export type ConversationMessagesArgs = {
+  before: InputMaybe<Scalars['String']['input']>;
+  last: InputMaybe<Scalars['Int']['input']>;
+};
+
+export type ConversationConnection = {
+  __typename: 'ConversationConnection';
+  edges: Array<ConversationEdge>;
+  pageInfo: PageInfo;
+};
+
+export type ConversationEdge = {
+  __typename: 'ConversationEdge';
+  cursor: Scalars['String']['output'];
+  node: Conversation;
+};
+
+/** A file: one the user sent (a signed URL, valid for minutes) or one the assistant's answer links to. */
 export type FileAttachment = {
   __typename: 'FileAttachment';
+  mimeType: Maybe<Scalars['String']['output']>;
   name: Maybe<Scalars['String']['output']>;
+  /** Bytes. */
+  size: Maybe<Scalars['Int']['output']>;
   url: Scalars['String']['output'];
 };
 
@@ -88,10 +123,13 @@ export type FileAttachmentInput = {
   name: Scalars['String']['input'];
 };
 
-/** An image the assistant produced (a URL found in its answer). */
+/** An image: one the user sent (a signed URL, valid for minutes) or one the assistant's answer links to. */
 export type ImageAttachment = {
   __typename: 'ImageAttachment';
   alt: Maybe<Scalars['String']['output']>;
+  mimeType: Maybe<Scalars['String']['output']>;
+  /** Bytes. */
+  size: Maybe<Scalars['Int']['output']>;
   url: Scalars['String']['output'];
 };
 
@@ -115,10 +153,51 @@ export type Limits = {
   maxImages: Scalars['Int']['output'];
 };
 
+/** One turn of a stored conversation. Assistant messages carry their run's outcome. */
+export type Message = {
+  __typename: 'Message';
+  /** The user's uploads (signed URLs minted on each read, valid for minutes) and produced media. */
+  attachments: Array<Attachment>;
+  /** The partial text when the answer did not complete. */
+  content: Scalars['String']['output'];
+  /** ISO-8601 with milliseconds. */
+  createdAt: Scalars['String']['output'];
+  errorCode: Maybe<Scalars['String']['output']>;
+  finishReason: Maybe<Scalars['String']['output']>;
+  id: Scalars['ID']['output'];
+  role: ChatRole;
+  runId: Maybe<Scalars['ID']['output']>;
+  status: Maybe<MessageStatus>;
+  usage: Maybe<Usage>;
+};
+
+export type MessageConnection = {
+  __typename: 'MessageConnection';
+  edges: Array<MessageEdge>;
+  pageInfo: PageInfo;
+};
+
+export type MessageEdge = {
+  __typename: 'MessageEdge';
+  cursor: Scalars['String']['output'];
+  node: Message;
+};
+
+export type MessageStatus =
+  | 'cancelled'
+  | 'completed'
+  | 'failed'
+  | 'interrupted'
+  | 'running';
+
 export type Mutation = {
   __typename: 'Mutation';
   /** Stops a running run and aborts its upstream request; false when it had already ended. */
   cancelChat: Scalars['Boolean']['output'];
+  /** Deletes its messages and the attachments only it holds. NOT_FOUND when missing or not the caller’s. */
+  deleteConversation: Scalars['Boolean']['output'];
+  /** NOT_FOUND when it does not exist or is not the caller’s. */
+  renameConversation: Conversation;
   /** One turn, answered when complete. Prefer the chatStream subscription on phones (60 s request cap). */
   sendChat: ChatResult;
 };
@@ -129,19 +208,55 @@ export type MutationCancelChatArgs = {
 };
 
 
+export type MutationDeleteConversationArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type MutationRenameConversationArgs = {
+  id: Scalars['ID']['input'];
+  title: Scalars['String']['input'];
+};
+
+
 export type MutationSendChatArgs = {
   input: SendChatInput;
 };
 
+export type PageInfo = {
+  __typename: 'PageInfo';
+  endCursor: Maybe<Scalars['String']['output']>;
+  hasNextPage: Scalars['Boolean']['output'];
+  hasPreviousPage: Scalars['Boolean']['output'];
+  startCursor: Maybe<Scalars['String']['output']>;
+};
+
 export type Query = {
   __typename: 'Query';
+  /** Null when it does not exist or is not the caller's. */
+  conversation: Maybe<Conversation>;
+  /** The caller's conversations, newest activity first. */
+  conversations: ConversationConnection;
   limits: Limits;
+};
+
+
+export type QueryConversationArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type QueryConversationsArgs = {
+  after: InputMaybe<Scalars['String']['input']>;
+  first: InputMaybe<Scalars['Int']['input']>;
 };
 
 export type SendChatInput = {
   agentId?: InputMaybe<Scalars['String']['input']>;
   /** Attached to the last user message. */
   attachments?: InputMaybe<Array<AttachmentInput>>;
+  /** Continue this stored conversation: send only the new user turn (plus optional system text). Absent: a new conversation is created. */
+  conversationId?: InputMaybe<Scalars['ID']['input']>;
   messages: Array<ChatMessageInput>;
   /** "openclaw" (default) or "openclaw/<agentId>". */
   model?: InputMaybe<Scalars['String']['input']>;
@@ -151,7 +266,7 @@ export type SendChatInput = {
 
 export type Subscription = {
   __typename: 'Subscription';
-  /** Re-attaches to a running or recently finished run, replaying the events after `after` (all when omitted). */
+  /** Re-attaches to a running or finished run, replaying the events after `after` (all when omitted). After a restart a finished run replays from the store: ChatStarted, then its ChatCompleted or ChatFailed. */
   chatEvents: ChatEvent;
   /** Starts a run and streams it: ChatStarted, ChatDelta*, then ChatCompleted or ChatFailed. */
   chatStream: ChatEvent;

@@ -3,7 +3,10 @@ import type { ChatEvent, ChatResult } from '../contract/chat.ts';
 import { AppError } from '../contract/errors.ts';
 import type { RunLog } from './service.ts';
 
-type EventBody = { type: 'started' } | { type: 'delta'; text: string } | { type: 'completed'; result: ChatResult };
+type EventBody =
+  | { type: 'started'; conversationId?: string }
+  | { type: 'delta'; text: string }
+  | { type: 'completed'; result: ChatResult };
 
 export type RunStatus = 'running' | 'completed' | 'failed';
 
@@ -41,6 +44,8 @@ export class Run {
   readonly model: string;
   readonly createdAt = Date.now();
   finishedAt: number | undefined;
+  /** The stored conversation the run's turn belongs to, when it belongs to one. */
+  conversationId: string | undefined;
   status: RunStatus = 'running';
   /** Approximate retained heap (~2 kB of objects per finished run, measured, plus text), for the memory bound. */
   bytes = 2048;
@@ -80,6 +85,13 @@ export class Run {
 
   get lastEventId(): string {
     return String(this.#events.length);
+  }
+
+  /** The answer's text so far, joined from its deltas: read every few seconds by the store, never per delta. */
+  get partialText(): string {
+    let text = '';
+    for (const event of this.#events) if (event.type === 'delta') text += event.text;
+    return text;
   }
 
   emit(body: EventBody): ChatEvent | undefined {

@@ -6,6 +6,8 @@ import { validateAttachments } from '../gateway/attachments.ts';
 import { UpstreamHttpError } from '../gateway/errors.ts';
 import type { Completion, GatewayEvent } from '../gateway/events.ts';
 import type { GatewayChatRequest } from '../gateway/translate.ts';
+import type { ConversationJournal, OpenConversation } from './conversation-journal.ts';
+import type { Conversations } from './conversations.ts';
 import { extractOutputAttachments } from './output-attachments.ts';
 import type { Principal } from './principal.ts';
 import { Run } from './run.ts';
@@ -27,6 +29,8 @@ export interface ChatServiceOptions {
   maxEventBytes?: number;
   /** Where failures that are bugs or upstream faults get their details logged. */
   onError?: (error: AppError, run: Run) => void;
+  /** The store's conversation layer; without it the service keeps nothing beyond its runs. */
+  conversations?: { journal: ConversationJournal; api: Conversations };
 }
 
 /** Where a run's failures are logged: the logger of the request that started it (so lines carry its id). */
@@ -36,6 +40,8 @@ export interface StartOptions {
   /** Stream deltas from the gateway (else one non-streaming upstream call). */
   stream: boolean;
   log?: RunLog;
+  /** The stored conversation the turn belongs to (see open()). */
+  conversation?: OpenConversation;
 }
 
 export interface SendOptions {
@@ -45,6 +51,8 @@ export interface SendOptions {
 }
 
 const FIRST_TURN_RACE_RETRY_MS = 150;
+
+const storeless = () => new AppError('NOT_FOUND', 'This server keeps no conversations (DATABASE_URL=none).');
 
 /** Stateful conversations send only the new turn: the gateway already holds the history. */
 function newTurn(messages: readonly ChatMessageInput[]): ChatMessageInput[] {
@@ -63,7 +71,7 @@ export class ChatService {
   }
 
   /** Validates a turn and translates it into what the gateway must receive. Throws INVALID_INPUT & co. */
-  prepare(principal: Principal, input: SendChatInput): GatewayChatRequest {
+  prepare(principal: Principal, input: SendChatInput, conversation?: OpenConversation): GatewayChatRequest {
     const last = input.messages.at(-1);
     if (last?.role !== 'user') {
       throw new AppError('INVALID_INPUT', 'The last message must be the user\'s turn (role "user").');
@@ -74,10 +82,11 @@ export class ChatService {
     }
     const agentId = input.agentId;
     const model = agentId ? `openclaw/${agentId}` : (input.model ?? 'openclaw');
-    const sessionKey = input.user === undefined ? undefined : sessionKeyFor(principal, input.user);
+    const sessionKey =
+      conversation?.sessionKey ?? (input.user === undefined ? undefined : sessionKeyFor(principal, input.user));
     return {
       model,
-      messages: sessionKey ? newTurn(input.messages) : input.messages,
+      messages: sessionKey && !conversation?.newSession ? newTurn(input.messages) : input.messages,
       attachments,
       sessionKey,
       stream: false,
@@ -86,22 +95,71 @@ export class ChatService {
 
   /** Starts a run; it proceeds server-side whoever listens. Validation errors are thrown before any run exists. */
   start(principal: Principal, input: SendChatInput, options: StartOptions): Run {
-    const request = { ...this.prepare(principal, input), stream: options.stream };
+    const { conversation } = options;
+    if (input.conversationId !== undefined && conversation === undefined) {
+      throw new AppError('INVALID_INPUT', 'conversationId is accepted by GraphQL and tRPC only; REST uses `user`.');
+    }
+    const request = { ...this.prepare(principal, input, conversation), stream: options.stream };
     const run = new Run(principal.id, request.model, {
       log: options.log,
       user: input.user,
       maxEventBytes: this.#options.maxEventBytes,
     });
+    run.conversationId = conversation?.id;
     this.#options.runs.add(run);
-    run.emit({ type: 'started' });
-    void this.#drive(run, request);
+    run.emit(conversation ? { type: 'started', conversationId: conversation.id } : { type: 'started' });
+    this.#options.conversations?.journal.track(principal, input, request, run, conversation);
+    void this.#drive(run, request, conversation?.id);
     return run;
+  }
+
+  /** start() within a stored conversation: continues input.conversationId (NOT_FOUND if not the caller's) or opens one. */
+  async open(principal: Principal, input: SendChatInput, options: StartOptions): Promise<Run> {
+    if (!this.#options.conversations && input.conversationId !== undefined) throw storeless();
+    const conversation = await this.#options.conversations?.journal.open(principal, input);
+    return this.start(principal, input, { ...options, conversation });
+  }
+
+  /** The conversation API (GraphQL, tRPC); NOT_FOUND on a server without a store. */
+  get conversations(): Conversations {
+    const api = this.#options.conversations?.api;
+    if (!api) throw storeless();
+    return api;
+  }
+
+  /** events(), or a finished run replayed from the store once the registry has forgotten it (e.g. a restart). */
+  async replayableEvents(
+    principal: Principal,
+    runId: string,
+    after?: string,
+    signal?: AbortSignal,
+  ): Promise<AsyncGenerator<ChatEvent>> {
+    try {
+      return this.events(principal, runId, after, signal);
+    } catch (error) {
+      const api = error instanceof AppError && error.code === 'NOT_FOUND' && this.#options.conversations?.api;
+      const replay = api ? await api.replay(principal, runId, after) : undefined;
+      if (!replay) throw error;
+      return replay;
+    }
+  }
+
+  /** send() within a stored conversation (GraphQL, tRPC): the result carries its conversationId. */
+  async sendInConversation(principal: Principal, input: SendChatInput, options: SendOptions = {}): Promise<ChatResult> {
+    const run = await this.open(principal, input, { stream: false, log: options.log });
+    try {
+      return await this.#await(run, options.signal);
+    } finally {
+      await this.#options.conversations?.journal.recorded(run);
+    }
   }
 
   /** A run awaited to completion (non-streaming surfaces). Rejects with the run's AppError. */
   async send(principal: Principal, input: SendChatInput, options: SendOptions = {}): Promise<ChatResult> {
-    const { signal, log } = options;
-    const run = this.start(principal, input, { stream: false, log });
+    return this.#await(this.start(principal, input, { stream: false, log: options.log }), options.signal);
+  }
+
+  async #await(run: Run, signal: AbortSignal | undefined): Promise<ChatResult> {
     const onAbort = () => run.cancel();
     if (signal?.aborted) onAbort();
     signal?.addEventListener('abort', onAbort, { once: true });
@@ -123,7 +181,7 @@ export class ChatService {
     return this.#options.runs.get(principal, runId).cancel();
   }
 
-  async #drive(run: Run, request: GatewayChatRequest): Promise<void> {
+  async #drive(run: Run, request: GatewayChatRequest, conversationId?: string): Promise<void> {
     // One plain timer per run, cleared when it ends (AbortSignal.timeout would pin every run for the full deadline).
     const deadline = setTimeout(() => {
       const error = new AppError('UPSTREAM_TIMEOUT', 'The agent run took longer than the server allows.');
@@ -134,7 +192,7 @@ export class ChatService {
       const completion = request.sessionKey
         ? await this.#sessions.run(request.sessionKey, turn, run.signal)
         : await turn();
-      this.#complete(run, completion);
+      this.#complete(run, completion, conversationId);
     } catch (error) {
       if (run.aborted) {
         // A cancel, the deadline or shutdown are accounted for where they happen; an answer over the run's event-log
@@ -176,7 +234,7 @@ export class ChatService {
     throw new AppError('UPSTREAM_FAILED', 'The gateway closed the stream before the answer was complete.');
   }
 
-  #complete(run: Run, completion: Completion): void {
+  #complete(run: Run, completion: Completion, conversationId: string | undefined): void {
     run.emit({
       type: 'completed',
       result: {
@@ -186,6 +244,7 @@ export class ChatService {
         finishReason: completion.finishReason,
         usage: completion.usage,
         attachments: extractOutputAttachments(completion.text),
+        ...(conversationId === undefined ? {} : { conversationId }),
       },
     });
   }

@@ -61,6 +61,18 @@ export const EnvSchema = z.object({
   MAX_ACTIVE_RUNS_PER_USER: int(1).default(4),
   RUN_MAX_EVENT_BYTES: int(1024).default(32 * MiB),
 
+  DATABASE_URL: z
+    .string()
+    .regex(/^(sqlite:.+|postgres(ql)?:\/\/.+|none)$/, 'must be sqlite:<path>, sqlite::memory:, postgres://… or none')
+    .default('sqlite:./data/minipro.sqlite'),
+  DATABASE_POOL_SIZE: int(1, 1_000).default(10),
+  STORE_PARTIAL_SAVE_MS: int(100).default(5_000),
+  ATTACHMENT_URL_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  ATTACHMENT_URL_TTL_S: int(10, 86_400).default(600),
+  ATTACHMENT_RETENTION_DAYS: int(0).default(90),
+  ATTACHMENT_MAX_BYTES_PER_OWNER: int(0).default(256 * MiB),
+  PUBLIC_BASE_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+
   GRAPHIQL: bool.optional(),
   GRAPHQL_INTROSPECTION: bool.optional(),
 });
@@ -110,8 +122,24 @@ export interface Config {
   };
   /** Cap on one run's event log (deltas and result), in approximate bytes held. */
   runMaxEventBytes: number;
+  store: StoreConfig;
   graphiql: boolean;
   introspection: boolean;
+}
+
+export interface StoreConfig {
+  databaseUrl: string;
+  poolSize: number;
+  partialSaveMs: number;
+  attachments: {
+    /** Random per process when unset: links then die with it (they are minted fresh on every read anyway). */
+    urlSecret: string | undefined;
+    urlTtlSeconds: number;
+    /** 0 keeps attachments as long as their conversation. */
+    retentionMs: number;
+    maxBytesPerOwner: number;
+    publicBaseUrl: string;
+  };
 }
 
 export class ConfigError extends Error {
@@ -194,6 +222,18 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       maxActiveRunsPerUser: env.MAX_ACTIVE_RUNS_PER_USER,
     },
     runMaxEventBytes: env.RUN_MAX_EVENT_BYTES,
+    store: {
+      databaseUrl: env.DATABASE_URL,
+      poolSize: env.DATABASE_POOL_SIZE,
+      partialSaveMs: env.STORE_PARTIAL_SAVE_MS,
+      attachments: {
+        urlSecret: env.ATTACHMENT_URL_SECRET,
+        urlTtlSeconds: env.ATTACHMENT_URL_TTL_S,
+        retentionMs: env.ATTACHMENT_RETENTION_DAYS * 86_400_000,
+        maxBytesPerOwner: env.ATTACHMENT_MAX_BYTES_PER_OWNER,
+        publicBaseUrl: env.PUBLIC_BASE_URL ?? '',
+      },
+    },
     graphiql: env.GRAPHIQL ?? !production,
     introspection: env.GRAPHQL_INTROSPECTION ?? !production,
   };

@@ -68,6 +68,8 @@ export const SendChatInput = z.object({
     .max(MAX_MESSAGES, `at most ${MAX_MESSAGES} messages`),
   /** A stable conversation id chosen by the client (e.g. a hashed openid); enables server-side history. */
   user: z.string().min(1).max(256).optional(),
+  /** A stored conversation to continue (GraphQL/tRPC); absent, a new one is created. Send only the new turn. */
+  conversationId: z.string().min(1).max(64).optional(),
   attachments: z.array(AttachmentInput).max(32, 'at most 32 attachments').optional(),
   agentId: z.string().regex(AGENT_ID_PATTERN, 'agentId must be lowercase letters, digits, "-" or "_"').optional(),
 });
@@ -85,6 +87,9 @@ export const OutputAttachment = z.object({
   type: z.enum(['image', 'file']),
   url: z.string(),
   name: z.string().optional(),
+  /** Known for stored attachments (a user's uploads). */
+  mimeType: z.string().optional(),
+  size: z.number().int().nonnegative().optional(),
 });
 export type OutputAttachment = z.infer<typeof OutputAttachment>;
 
@@ -95,12 +100,14 @@ export const ChatResult = z.object({
   finishReason: z.string().nullable(),
   usage: Usage.nullable(),
   attachments: z.array(OutputAttachment),
+  /** The stored conversation the run belongs to, when it belongs to one. */
+  conversationId: z.string().optional(),
 });
 export type ChatResult = z.infer<typeof ChatResult>;
 
 const eventBase = { runId: z.string(), eventId: z.string() };
 export const ChatEvent = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('started'), ...eventBase }),
+  z.object({ type: z.literal('started'), ...eventBase, conversationId: z.string().optional() }),
   z.object({ type: z.literal('delta'), ...eventBase, text: z.string() }),
   z.object({ type: z.literal('completed'), ...eventBase, result: ChatResult }),
   z.object({ type: z.literal('failed'), ...eventBase, code: z.enum(ERROR_CODES), message: z.string() }),

@@ -1,6 +1,7 @@
 import { builder } from './builder.ts';
 import './types/chat-event.ts';
 import './types/chat-result.ts';
+import './types/conversation.ts';
 import './types/limits.ts';
 import './types/operations.ts';
 import './types/send-chat-input.ts';

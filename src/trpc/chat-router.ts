@@ -8,12 +8,14 @@ export const chatRouter = t.router({
   /** One turn, awaited to completion: the same ChatResult as GraphQL's sendChat. */
   send: protectedProcedure
     .input(SendChatInput)
-    .mutation(({ ctx, input, signal }) => ctx.service.send(ctx.principal, input, { signal, log: ctx.log })),
+    .mutation(({ ctx, input, signal }) =>
+      ctx.service.sendInConversation(ctx.principal, input, { signal, log: ctx.log }),
+    ),
 
   /** Starts a streaming run that proceeds server-side; follow it with chat.events. */
-  start: protectedProcedure.input(SendChatInput).mutation(({ ctx, input }) => {
-    const run = ctx.service.start(ctx.principal, input, { stream: true, log: ctx.log });
-    return { runId: run.id };
+  start: protectedProcedure.input(SendChatInput).mutation(async ({ ctx, input }) => {
+    const run = await ctx.service.open(ctx.principal, input, { stream: true, log: ctx.log });
+    return { runId: run.id, conversationId: run.conversationId };
   }),
 
   /**
@@ -23,7 +25,7 @@ export const chatRouter = t.router({
    */
   events: protectedProcedure.input(ChatEventsInput).subscription(async function* ({ ctx, input, signal }) {
     try {
-      const events = ctx.service.events(ctx.principal, input.runId, input.lastEventId, signal);
+      const events = await ctx.service.replayableEvents(ctx.principal, input.runId, input.lastEventId, signal);
       for await (const event of events) yield tracked(event.eventId, event);
     } catch (error) {
       throw error instanceof AppError ? toTRPCError(error) : error;

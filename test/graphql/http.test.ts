@@ -147,7 +147,7 @@ describe('GraphQL over HTTP: sendChat', () => {
     ]);
   });
 
-  it('without `user`: no session key, the whole history is sent', async () => {
+  it('without `user` or `conversationId`: a new conversation with its own new session, the whole history sent', async () => {
     const m = marker('nosess');
     const messages = [
       { role: 'user', content: 'first question' },
@@ -157,8 +157,12 @@ describe('GraphQL over HTTP: sendChat', () => {
     const response = await send({ messages });
     expect(response.errors).toBeUndefined();
     const upstream = await upstreamFor(server.gateway, m);
-    expect(upstream.headers['x-openclaw-session-key']).toBeUndefined();
+    expect(upstream.headers['x-openclaw-session-key']).toMatch(/^minipro-/);
     expect(upstream.body.messages).toHaveLength(3);
+    const again = await send({ messages: [{ role: 'user', content: `${m} again` }] });
+    expect(again.errors).toBeUndefined();
+    const next = server.gateway.requests.at(-1)!;
+    expect(next.headers['x-openclaw-session-key']).not.toBe(upstream.headers['x-openclaw-session-key']);
   });
 
   it('the same `user` under two API keys gets two different sessions', async () => {

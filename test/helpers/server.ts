@@ -35,6 +35,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     OPENCLAW_GATEWAY_URL: options.gatewayUrl ?? gateway.url,
     OPENCLAW_GATEWAY_TOKEN: 'fake-token',
     PORT: '0',
+    DATABASE_URL: 'sqlite::memory:',
     ...options.env,
   });
   const app = await buildApp(config);

@@ -18,6 +18,7 @@ async function startServer(
   const config = loadConfig({
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',
+    DATABASE_URL: 'sqlite::memory:',
     API_KEYS: KEY,
     OPENCLAW_GATEWAY_URL: GATEWAY_URL,
     OPENCLAW_GATEWAY_TOKEN: token,

@@ -5,7 +5,11 @@ import { ChatResultRef } from './chat-result.ts';
 type EventOf<T extends ChatEvent['type']> = Extract<ChatEvent, { type: T }>;
 
 export const ChatStartedRef = builder.objectRef<EventOf<'started'>>('ChatStarted').implement({
-  fields: (t) => ({ runId: t.exposeID('runId'), eventId: t.exposeString('eventId') }),
+  fields: (t) => ({
+    runId: t.exposeID('runId'),
+    eventId: t.exposeString('eventId'),
+    conversationId: t.id({ nullable: true, resolve: (e) => e.conversationId ?? null }),
+  }),
 });
 
 export const ChatDeltaRef = builder.objectRef<EventOf<'delta'>>('ChatDelta').implement({
@@ -17,6 +21,7 @@ export const ChatCompletedRef = builder.objectRef<EventOf<'completed'>>('ChatCom
     runId: t.exposeID('runId'),
     eventId: t.exposeString('eventId'),
     result: t.field({ type: ChatResultRef, resolve: (e) => e.result }),
+    conversationId: t.id({ nullable: true, resolve: (e) => e.result.conversationId ?? null }),
   }),
 });
 

@@ -18,18 +18,22 @@ export const ChatMessageRef = builder.objectRef<ChatResult['message']>('ChatMess
 });
 
 export const ImageAttachmentRef = builder.objectRef<OutputAttachment>('ImageAttachment').implement({
-  description: 'An image the assistant produced (a URL found in its answer).',
+  description: "An image: one the user sent (a signed URL, valid for minutes) or one the assistant's answer links to.",
   fields: (t) => ({
     url: t.exposeString('url'),
     alt: t.string({ nullable: true, resolve: (a) => a.name ?? null }),
+    mimeType: t.string({ nullable: true, resolve: (a) => a.mimeType ?? null }),
+    size: t.int({ nullable: true, description: 'Bytes.', resolve: (a) => a.size ?? null }),
   }),
 });
 
 export const FileAttachmentRef = builder.objectRef<OutputAttachment>('FileAttachment').implement({
-  description: 'A file the assistant produced (a URL found in its answer).',
+  description: "A file: one the user sent (a signed URL, valid for minutes) or one the assistant's answer links to.",
   fields: (t) => ({
     url: t.exposeString('url'),
     name: t.string({ nullable: true, resolve: (a) => a.name ?? null }),
+    mimeType: t.string({ nullable: true, resolve: (a) => a.mimeType ?? null }),
+    size: t.int({ nullable: true, description: 'Bytes.', resolve: (a) => a.size ?? null }),
   }),
 });
 
@@ -46,5 +50,6 @@ export const ChatResultRef = builder.objectRef<ChatResult>('ChatResult').impleme
     finishReason: t.string({ nullable: true, resolve: (r) => r.finishReason }),
     usage: t.field({ type: UsageRef, nullable: true, resolve: (r) => r.usage }),
     attachments: t.field({ type: [AttachmentRef], resolve: (r) => r.attachments }),
+    conversationId: t.id({ nullable: true, resolve: (r) => r.conversationId ?? null }),
   }),
 });

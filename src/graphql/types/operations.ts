@@ -18,6 +18,7 @@ function toContractInput(input: GraphQLSendChatInput) {
     model: input.model ?? undefined,
     messages: input.messages,
     user: input.user ?? undefined,
+    conversationId: input.conversationId == null ? undefined : String(input.conversationId),
     agentId: input.agentId ?? undefined,
     attachments,
   });
@@ -30,7 +31,7 @@ builder.mutationType({
       description: 'One turn, answered when complete. Prefer the chatStream subscription on phones (60 s request cap).',
       args: { input: t.arg({ type: SendChatInputRef, required: true }) },
       resolve: (_root, { input }, ctx) =>
-        ctx.service.send(ctx.principal, toContractInput(input), { signal: ctx.signal, log: ctx.log }),
+        ctx.service.sendInConversation(ctx.principal, toContractInput(input), { signal: ctx.signal, log: ctx.log }),
     }),
     cancelChat: t.boolean({
       description: 'Stops a running run and aborts its upstream request; false when it had already ended.',
@@ -46,8 +47,8 @@ builder.subscriptionType({
       type: ChatEventRef,
       description: 'Starts a run and streams it: ChatStarted, ChatDelta*, then ChatCompleted or ChatFailed.',
       args: { input: t.arg({ type: SendChatInputRef, required: true }) },
-      subscribe: (_root, { input }, ctx) => {
-        const run = ctx.service.start(ctx.principal, toContractInput(input), { stream: true, log: ctx.log });
+      subscribe: async (_root, { input }, ctx) => {
+        const run = await ctx.service.open(ctx.principal, toContractInput(input), { stream: true, log: ctx.log });
         return run.subscribe(undefined, ctx.signal);
       },
       resolve: (event) => event,
@@ -55,10 +56,10 @@ builder.subscriptionType({
     chatEvents: t.field({
       type: ChatEventRef,
       description:
-        'Re-attaches to a running or recently finished run, replaying the events after `after` (all when omitted).',
+        'Re-attaches to a running or finished run, replaying the events after `after` (all when omitted). After a restart a finished run replays from the store: ChatStarted, then its ChatCompleted or ChatFailed.',
       args: { runId: t.arg.id({ required: true }), after: t.arg.string() },
       subscribe: (_root, { runId, after }, ctx) =>
-        ctx.service.events(ctx.principal, String(runId), after ?? undefined, ctx.signal),
+        ctx.service.replayableEvents(ctx.principal, String(runId), after ?? undefined, ctx.signal),
       resolve: (event) => event,
     }),
   }),

@@ -45,6 +45,10 @@ export const SendChatInputRef = builder.inputType('SendChatInput', {
     user: t.string({
       description: 'A stable conversation id; the server keeps history for it and only the new turn is sent.',
     }),
+    conversationId: t.id({
+      description:
+        'Continue this stored conversation: send only the new user turn (plus optional system text). Absent: a new conversation is created.',
+    }),
     attachments: t.field({ type: [AttachmentInputRef], description: 'Attached to the last user message.' }),
     agentId: t.string(),
   }),

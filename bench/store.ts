@@ -1,0 +1,44 @@
+/**
+ * `npm run bench:store`: only the store scenario of `npm run bench` (scenarios/store.ts), for a quick figure:
+ * server CPU per persisted GraphQL sendChat on SQLite vs the same call with DATABASE_URL=none, and RSS under a
+ * sustained load of new conversations. `BENCH_QUICK=1` for a shorter run.
+ */
+import { round } from './load.ts';
+import { buildServer, startFake, startServer, stopAll } from './processes.ts';
+import { runStore } from './scenarios/store.ts';
+
+const QUICK = process.env.BENCH_QUICK === '1' || process.env.BENCH_QUICK === 'true';
+const CONFIG = QUICK
+  ? { warmup: 2000, rounds: 4, requests: 1000, newBlocks: 4, newRequests: 1000 }
+  : { warmup: 6000, rounds: 6, requests: 2000, newBlocks: 6, newRequests: 2000 };
+
+try {
+  buildServer();
+  const fake = await startFake();
+  const stored = await startServer({ gatewayUrl: fake.url, name: 'server (SQLite store)' });
+  const stateless = await startServer({
+    gatewayUrl: fake.url,
+    name: 'server (no store)',
+    env: { DATABASE_URL: 'none' },
+  });
+  const result = await runStore({
+    stored,
+    stateless,
+    warmup: CONFIG.warmup,
+    rounds: CONFIG.rounds,
+    requests: CONFIG.requests,
+    concurrency: 8,
+    newConversations: { blocks: CONFIG.newBlocks, requests: CONFIG.newRequests },
+  });
+  process.stdout.write(
+    [
+      `Store share of a persisted GraphQL sendChat (SQLite, c=8): ${result.storeShareUs} µs per turn (rounds ${result.storeShareRangeUs.join('–')} µs)`,
+      `  server CPU per request: ${result.storedCpuUs} µs with the store, ${result.statelessCpuUs} µs without (per round: ${result.perRound.map((r) => `${r.storedCpuUs}/${r.statelessCpuUs}`).join(', ')})`,
+      `  RSS under ${result.newConversations} new conversations: ${result.rssAfterBlocksMb.join(' → ')} MB (growth ${round(result.rssAfterBlocksMb.at(-1)! - result.rssAfterBlocksMb[0]!)} MB after the first block)`,
+      `  errors: ${result.errors}${result.firstError ? ` (${result.firstError})` : ''}`,
+      '',
+    ].join('\n'),
+  );
+} finally {
+  await stopAll();
+}

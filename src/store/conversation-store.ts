@@ -1,0 +1,213 @@
+import type { Kysely } from 'kysely';
+import type { OutputAttachment, Usage } from '../contract/chat.ts';
+import { deleteOrphanBlobs } from './blobs.ts';
+import type { Database } from './database.ts';
+import {
+  type AttachmentRecord,
+  type ConversationRecord,
+  type MessageRecord,
+  type Page,
+  toConversation,
+  toMessage,
+} from './records.ts';
+import type { Executor, MessageStatus, StoreSchema } from './schema.ts';
+
+export type { Executor } from './schema.ts';
+
+import { type TurnStart, writeTurnStart } from './turn-start.ts';
+
+export type { NewAttachment, TurnStart } from './turn-start.ts';
+
+export interface RunEnd {
+  status: Exclude<MessageStatus, 'running'>;
+  content: string;
+  usage: Usage | null;
+  finishReason: string | null;
+  errorCode: string | null;
+  errorMessage: string | null;
+  outputAttachments: OutputAttachment[];
+  eventCount: number | null;
+  now: number;
+}
+
+/** Conversations and messages, always scoped by owner: another owner's rows read as missing. */
+export class ConversationStore {
+  readonly #db: Kysely<StoreSchema>;
+
+  constructor(database: Database) {
+    this.#db = database.db;
+  }
+
+  async get(owner: string, id: string): Promise<ConversationRecord | undefined> {
+    const row = await this.#db
+      .selectFrom('conversations')
+      .selectAll()
+      .where('id', '=', id)
+      .where('owner', '=', owner)
+      .executeTakeFirst();
+    return row && toConversation(row);
+  }
+
+  async findByExternalKey(owner: string, externalKey: string): Promise<ConversationRecord | undefined> {
+    const row = await this.#db
+      .selectFrom('conversations')
+      .selectAll()
+      .where('owner', '=', owner)
+      .where('external_key', '=', externalKey)
+      .executeTakeFirst();
+    return row && toConversation(row);
+  }
+
+  /** Newest activity first; `after` is the last row of the previous page. */
+  async list(
+    owner: string,
+    first: number,
+    after?: { updatedAt: number; id: string },
+  ): Promise<Page<ConversationRecord>> {
+    let query = this.#db.selectFrom('conversations').selectAll().where('owner', '=', owner);
+    if (after) {
+      query = query.where((eb) =>
+        eb.or([
+          eb('updated_at', '<', after.updatedAt),
+          eb.and([eb('updated_at', '=', after.updatedAt), eb('id', '<', after.id)]),
+        ]),
+      );
+    }
+    const rows = await query
+      .orderBy('updated_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(first + 1)
+      .execute();
+    return { items: rows.slice(0, first).map(toConversation), more: rows.length > first };
+  }
+
+  async rename(owner: string, id: string, title: string, now: number): Promise<ConversationRecord | undefined> {
+    const result = await this.#db
+      .updateTable('conversations')
+      .set({ title, updated_at: now })
+      .where('id', '=', id)
+      .where('owner', '=', owner)
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n ? this.get(owner, id) : undefined;
+  }
+
+  /** Removes the conversation, its messages and attachments, and the bytes no other attachment uses. */
+  async delete(owner: string, id: string): Promise<boolean> {
+    return this.#db.transaction().execute(async (tx) => {
+      const hashes = await tx
+        .selectFrom('attachments')
+        .select('sha256')
+        .distinct()
+        .where('conversation_id', '=', id)
+        .where('owner', '=', owner)
+        .execute();
+      const result = await tx
+        .deleteFrom('conversations')
+        .where('id', '=', id)
+        .where('owner', '=', owner)
+        .executeTakeFirst();
+      if (result.numDeletedRows === 0n) return false;
+      await deleteOrphanBlobs(
+        tx,
+        hashes.map((h) => h.sha256),
+      );
+      return true;
+    });
+  }
+
+  /** Runs `work` in one transaction (the journal batches several runs' writes into one commit). */
+  transaction<T>(work: (tx: Executor) => Promise<T>): Promise<T> {
+    return this.#db.transaction().execute(work);
+  }
+
+  /**
+   * The one write at a run's start: the conversation (created or touched), the user's turn, the running answer.
+   * Inside `tx` when given, else in a transaction of its own.
+   */
+  async recordTurnStart(turn: TurnStart, tx?: Executor): Promise<string> {
+    if (!tx) return this.transaction((inner) => this.recordTurnStart(turn, inner));
+    return writeTurnStart(tx, turn);
+  }
+
+  /** A running answer's text so far (periodic, never per delta). */
+  async savePartial(messageId: string, content: string, now: number, on: Executor = this.#db): Promise<void> {
+    await on
+      .updateTable('messages')
+      .set({ content, updated_at: now })
+      .where('id', '=', messageId)
+      .where('status', '=', 'running')
+      .execute();
+  }
+
+  /** The one write at a run's end. */
+  async recordRunEnd(messageId: string, end: RunEnd, on: Executor = this.#db): Promise<void> {
+    await on
+      .updateTable('messages')
+      .set({
+        status: end.status,
+        content: end.content,
+        usage: end.usage ? JSON.stringify(end.usage) : null,
+        finish_reason: end.finishReason,
+        error_code: end.errorCode,
+        error_message: end.errorMessage,
+        output_attachments: end.outputAttachments.length > 0 ? JSON.stringify(end.outputAttachments) : null,
+        event_count: end.eventCount,
+        updated_at: end.now,
+      })
+      .where('id', '=', messageId)
+      .where('status', '=', 'running')
+      .execute();
+  }
+
+  /** Boot: answers a previous process left running can no longer finish. Returns how many. */
+  async interruptRunning(code: string, message: string, now: number): Promise<number> {
+    const result = await this.#db
+      .updateTable('messages')
+      .set({ status: 'interrupted', error_code: code, error_message: message, updated_at: now })
+      .where('status', '=', 'running')
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  }
+
+  /** The newest `last` messages before `before` (a seq), returned oldest first. */
+  async messages(conversationId: string, last: number, before?: number): Promise<Page<MessageRecord>> {
+    let query = this.#db.selectFrom('messages').selectAll().where('conversation_id', '=', conversationId);
+    if (before !== undefined) query = query.where('seq', '<', before);
+    const rows = await query
+      .orderBy('seq', 'desc')
+      .limit(last + 1)
+      .execute();
+    const page = rows.slice(0, last).reverse();
+    const attachments = await this.#attachmentsOf(page.map((m) => m.id));
+    return { items: page.map((row) => toMessage(row, attachments.get(row.id))), more: rows.length > last };
+  }
+
+  /** The stored answer of one of the owner's runs. */
+  async messageByRun(owner: string, runId: string): Promise<(MessageRecord & { conversationId: string }) | undefined> {
+    const row = await this.#db
+      .selectFrom('messages')
+      .innerJoin('conversations', 'conversations.id', 'messages.conversation_id')
+      .selectAll('messages')
+      .where('messages.run_id', '=', runId)
+      .where('conversations.owner', '=', owner)
+      .executeTakeFirst();
+    return row && toMessage(row);
+  }
+
+  async #attachmentsOf(messageIds: string[]): Promise<Map<string, AttachmentRecord[]>> {
+    const byMessage = new Map<string, AttachmentRecord[]>();
+    if (messageIds.length === 0) return byMessage;
+    const rows = await this.#db
+      .selectFrom('attachments')
+      .select(['id', 'message_id', 'kind', 'name', 'mime_type', 'size'])
+      .where('message_id', 'in', messageIds)
+      .orderBy('position')
+      .execute();
+    for (const row of rows) {
+      const list = byMessage.get(row.message_id) ?? [];
+      list.push({ id: row.id, kind: row.kind, name: row.name, mimeType: row.mime_type, size: row.size });
+      byMessage.set(row.message_id, list);
+    }
+    return byMessage;
+  }
+}

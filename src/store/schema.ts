@@ -1,0 +1,72 @@
+import type { Generated, Kysely } from 'kysely';
+
+export const MESSAGE_STATUSES = ['running', 'completed', 'failed', 'cancelled', 'interrupted'] as const;
+export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
+
+/** Times are epoch milliseconds (bigint columns, read back as numbers on both engines). */
+export interface ConversationTable {
+  id: string;
+  owner: string;
+  title: string;
+  /** The OpenClaw session this conversation's turns run in. */
+  session_key: string;
+  /** Set for conversations keyed by a client's `user` (the legacy REST shim): a hash, unique per owner. */
+  external_key: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface MessageTable {
+  /** Insertion order: the pagination key, stable under concurrent inserts. */
+  seq: Generated<number>;
+  id: string;
+  conversation_id: string;
+  role: 'system' | 'user' | 'assistant';
+  content: string;
+  status: MessageStatus | null;
+  run_id: string | null;
+  model: string | null;
+  /** JSON: Usage. */
+  usage: string | null;
+  finish_reason: string | null;
+  error_code: string | null;
+  error_message: string | null;
+  event_count: number | null;
+  /** JSON: the assistant's OutputAttachment[]. */
+  output_attachments: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+/** Attachment bytes, content-addressed: one row per distinct sha256 whoever sent it. */
+export interface BlobTable {
+  sha256: string;
+  bytes: Uint8Array;
+  size: number;
+  created_at: number;
+}
+
+export interface AttachmentTable {
+  id: string;
+  owner: string;
+  conversation_id: string;
+  message_id: string;
+  /** Order within the message. */
+  position: number;
+  sha256: string;
+  kind: 'image' | 'file';
+  name: string | null;
+  mime_type: string;
+  size: number;
+  created_at: number;
+}
+
+export interface StoreSchema {
+  conversations: ConversationTable;
+  messages: MessageTable;
+  blobs: BlobTable;
+  attachments: AttachmentTable;
+}
+
+/** The database or a transaction on it. */
+export type Executor = Kysely<StoreSchema>;

@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import type { Executor } from './schema.ts';
+import { WriteBatcher } from './write-batcher.ts';
+
+const tx = {} as Executor;
+
+describe('WriteBatcher', () => {
+  it('commits the writes of one event-loop turn together, in order', async () => {
+    const commits: string[][] = [];
+    let current: string[] = [];
+    const batcher = new WriteBatcher({
+      transaction: async (work) => {
+        current = [];
+        await work(tx);
+        commits.push(current);
+      },
+      onError: () => {},
+    });
+    await Promise.all(['a', 'b', 'c'].map((name) => batcher.write(name, async () => current.push(name))));
+    await batcher.write('d', async () => current.push('d'));
+    expect(commits).toEqual([['a', 'b', 'c'], ['d']]);
+  });
+
+  it('retries each write of a failed batch alone, reporting only the one that fails', async () => {
+    const committed: string[] = [];
+    const errors: string[] = [];
+    let current: string[] = [];
+    const batcher = new WriteBatcher({
+      // Like a database transaction: what the work did is kept only if all of it succeeded.
+      transaction: async (work) => {
+        current = [];
+        await work(tx);
+        committed.push(...current);
+      },
+      onError: (what) => errors.push(what),
+    });
+    const ok = (name: string) => async () => {
+      current.push(name);
+    };
+    const failing = async () => {
+      throw new Error('constraint');
+    };
+    await Promise.all([
+      batcher.write('first', ok('first')),
+      batcher.write('bad', failing),
+      batcher.write('last', ok('last')),
+    ]);
+    expect(errors).toEqual(['bad']);
+    expect(committed).toEqual(['first', 'last']);
+  });
+
+  it('drops writes past its backlog instead of growing without bound', async () => {
+    const errors: string[] = [];
+    let release!: () => void;
+    const stuck = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const batcher = new WriteBatcher({
+      transaction: async (work) => {
+        await stuck;
+        await work(tx);
+      },
+      onError: (what) => errors.push(what),
+      maxQueued: 3,
+    });
+    const writes = Array.from({ length: 10 }, (_, i) => batcher.write(`w${i}`, async () => {}));
+    expect(errors).toHaveLength(7);
+    release();
+    await Promise.all(writes);
+    await batcher.idle();
+  });
+});

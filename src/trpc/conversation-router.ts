@@ -1,0 +1,33 @@
+import { z } from 'zod';
+import { MAX_PAGE } from '../chat/conversations.ts';
+import { protectedProcedure, t } from './init.ts';
+
+const id = z.string().min(1).max(64);
+const cursor = z.string().max(512);
+const size = z.number().int().min(1).max(MAX_PAGE);
+
+/** Mirrors GraphQL's conversation API; results are the same connections (timestamps as epoch milliseconds). */
+export const conversationRouter = t.router({
+  list: protectedProcedure
+    .input(z.object({ first: size.optional(), after: cursor.optional() }).optional())
+    .query(({ ctx, input }) => ctx.service.conversations.list(ctx.principal, input?.first, input?.after)),
+
+  /** null when it does not exist or is not the caller's. */
+  get: protectedProcedure
+    .input(z.object({ id }))
+    .query(async ({ ctx, input }) => (await ctx.service.conversations.get(ctx.principal, input.id)) ?? null),
+
+  messages: protectedProcedure
+    .input(z.object({ conversationId: id, last: size.optional(), before: cursor.optional() }))
+    .query(({ ctx, input }) =>
+      ctx.service.conversations.messages(ctx.principal, input.conversationId, input.last, input.before),
+    ),
+
+  rename: protectedProcedure
+    .input(z.object({ id, title: z.string().max(1_000) }))
+    .mutation(({ ctx, input }) => ctx.service.conversations.rename(ctx.principal, input.id, input.title)),
+
+  delete: protectedProcedure
+    .input(z.object({ id }))
+    .mutation(async ({ ctx, input }) => ({ deleted: await ctx.service.conversations.delete(ctx.principal, input.id) })),
+});
