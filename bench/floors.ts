@@ -1,6 +1,7 @@
 /**
  * The libraries' floor: a minimal yoga and a minimal tRPC endpoint whose one operation calls the same chat service
- * `send` as our surfaces, with the libraries' defaults and none of our plugins, middleware, auth or error mapping.
+ * method as our surfaces (`sendInConversation`: the turn is recorded in the store too, so the difference is our
+ * layer, not the store), with the libraries' defaults and none of our plugins, middleware, auth or error mapping.
  * Our overhead on a surface = its server CPU per call − its floor's, measured in the same run.
  */
 
@@ -59,7 +60,7 @@ export async function registerFloors(app: FastifyInstance, options: FloorOptions
               a.image ? { type: 'image', ...a.image } : { type: 'file', ...a.file },
             );
             const input = sendChatInput.parse({ ...args.input, attachments });
-            return service.send(PRINCIPAL, input, { signal: ctx.request.signal });
+            return service.sendInConversation(PRINCIPAL, input, { signal: ctx.request.signal });
           },
         },
       },
@@ -85,7 +86,9 @@ export async function registerFloors(app: FastifyInstance, options: FloorOptions
     chat: t.router({
       send: t.procedure
         .input(sendChatInput)
-        .mutation(({ input, signal }) => service.send(PRINCIPAL, input, { ...(signal ? { signal } : {}) })),
+        .mutation(({ input, signal }) =>
+          service.sendInConversation(PRINCIPAL, input, { ...(signal ? { signal } : {}) }),
+        ),
     }),
   });
   await app.register(async (scope) => {
