@@ -4,6 +4,8 @@ import { RunRegistry } from './chat/run-registry.ts';
 import { type ChatGateway, ChatService } from './chat/service.ts';
 import type { Config } from './config/env.ts';
 import { GatewayClient, type ReadyState } from './gateway/client.ts';
+import { createWsGateway } from './gateway/ws/create.ts';
+import { effectiveLimits } from './gateway/ws/limits.ts';
 import { registerGraphQL } from './graphql/routes.ts';
 import { type Authenticate, createAuthenticator, requireAuthentication } from './http/auth.ts';
 import { registerBodyTimeouts } from './http/body-timeouts.ts';
@@ -58,12 +60,18 @@ export async function buildApp(config: Config, gateway?: AppGateway, options: Ap
     ...(config.tls ? { https: config.tls } : {}),
   }) as unknown as FastifyInstance;
 
-  const upstream = gateway ?? new GatewayClient({ ...config.gateway, runTimeoutMs: config.runTimeoutMs });
+  const upstream =
+    gateway ??
+    (config.gateway.transport === 'ws'
+      ? createWsGateway(config, server.log)
+      : new GatewayClient({ ...config.gateway, runTimeoutMs: config.runTimeoutMs }));
+  // The active transport's effective limits: what validation enforces and what the `limits` query reports.
+  const limits = config.gateway.transport === 'ws' ? effectiveLimits(config.limits) : config.limits;
   const runs = new RunRegistry(config.runs);
   const service = new ChatService({
     gateway: upstream,
     runs,
-    limits: config.limits,
+    limits,
     runTimeoutMs: config.runTimeoutMs,
     maxEventBytes: config.runMaxEventBytes,
     onError: (error, run) =>
@@ -96,7 +104,7 @@ export async function buildApp(config: Config, gateway?: AppGateway, options: Ap
   await registerGraphQL(server, {
     service,
     authenticate,
-    limits: config.limits,
+    limits,
     graphiql: config.graphiql,
     graphiqlApiKey: options.graphiqlApiKey,
     introspection: config.introspection,

@@ -145,6 +145,7 @@ export type SendChatInput = {
   messages: Array<ChatMessageInput>;
   /** "openclaw" (default) or "openclaw/<agentId>". */
   model?: InputMaybe<Scalars['String']['input']>;
+  thinking?: InputMaybe<ThinkingLevel>;
   /** A stable conversation id; the server keeps history for it and only the new turn is sent. */
   user?: InputMaybe<Scalars['String']['input']>;
 };
@@ -167,6 +168,14 @@ export type SubscriptionChatEventsArgs = {
 export type SubscriptionChatStreamArgs = {
   input: SendChatInput;
 };
+
+/** How hard the agent thinks before answering (ws transport; a model that cannot is INVALID_INPUT). */
+export type ThinkingLevel =
+  | 'high'
+  | 'low'
+  | 'medium'
+  | 'minimal'
+  | 'off';
 
 export type Usage = {
   __typename: 'Usage';

@@ -81,6 +81,7 @@ export class ChatService {
       attachments,
       sessionKey,
       stream: false,
+      ...(input.thinking ? { thinking: input.thinking } : {}),
     };
   }
 
@@ -94,7 +95,7 @@ export class ChatService {
     });
     this.#options.runs.add(run);
     run.emit({ type: 'started' });
-    void this.#drive(run, request);
+    void this.#drive(run, { ...request, runId: run.id });
     return run;
   }
 
@@ -170,6 +171,7 @@ export class ChatService {
     if (!request.stream) return this.#options.gateway.complete(request, signal);
     for await (const event of this.#options.gateway.stream(request, signal)) {
       if (event.type === 'delta') run.emit({ type: 'delta', text: event.text });
+      else if (event.type === 'tool') continue;
       else if (event.type === 'completed') return event;
       else throw event.error;
     }

@@ -57,6 +57,13 @@ export type AttachmentInput = z.infer<typeof AttachmentInput>;
 export const AGENT_ID_PATTERN = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 export const MODEL_PATTERN = /^(openclaw(\/default)?|(openclaw\/|openclaw:|agent:)[a-z0-9][a-z0-9_-]{0,63})$/;
 
+/** How hard the agent thinks (ws transport: `chat.send thinking`); models that cannot are refused. */
+export const THINKING_LEVELS = ['off', 'minimal', 'low', 'medium', 'high'] as const;
+export const ThinkingLevel = z.enum(THINKING_LEVELS, {
+  error: `thinking must be one of ${THINKING_LEVELS.join(', ')}`,
+});
+export type ThinkingLevel = z.infer<typeof ThinkingLevel>;
+
 export const SendChatInput = z.object({
   model: z
     .string()
@@ -70,6 +77,7 @@ export const SendChatInput = z.object({
   user: z.string().min(1).max(256).optional(),
   attachments: z.array(AttachmentInput).max(32, 'at most 32 attachments').optional(),
   agentId: z.string().regex(AGENT_ID_PATTERN, 'agentId must be lowercase letters, digits, "-" or "_"').optional(),
+  thinking: ThinkingLevel.optional(),
 });
 export type SendChatInput = z.infer<typeof SendChatInput>;
 

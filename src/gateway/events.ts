@@ -11,7 +11,9 @@ export interface Completion {
 export type GatewayEvent =
   | { type: 'delta'; text: string }
   | ({ type: 'completed' } & Completion)
-  | { type: 'failed'; error: AppError };
+  | { type: 'failed'; error: AppError }
+  /** Tool progress (ws transport only): name and title, never arguments or results. */
+  | { type: 'tool'; name: string; phase: 'started' | 'finished'; title: string | null; status: string | null };
 
 /** Turns one SSE message of a dialect into zero or more events; stateful per stream. */
 export interface StreamDecoder {

@@ -19,6 +19,7 @@ function toContractInput(input: GraphQLSendChatInput) {
     messages: input.messages,
     user: input.user ?? undefined,
     agentId: input.agentId ?? undefined,
+    thinking: input.thinking ?? undefined,
     attachments,
   });
 }
