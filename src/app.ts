@@ -27,6 +27,8 @@ export interface App {
   service: ChatService;
   runs: RunRegistry;
   authenticate: Authenticate;
+  /** The gateway transport in use (the ws one exposes its connection's start-up outcome). */
+  gateway: AppGateway;
 }
 
 /** One log line per request (at completion, with status and time), not two. */
@@ -111,5 +113,5 @@ export async function buildApp(config: Config, gateway?: AppGateway, options: Ap
   });
   await registerTrpc(server, { service, authenticate });
 
-  return { server, service, runs, authenticate };
+  return { server, service, runs, authenticate, gateway: upstream };
 }

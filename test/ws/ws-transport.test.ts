@@ -144,3 +144,59 @@ describe('ws transport', () => {
     expect(ready.status).toBe(200);
   });
 });
+
+describe('ws transport start-up failures', () => {
+  it('a missing scope fails start-up with a clear message, /readyz says which, and turns get UPSTREAM_AUTH', async () => {
+    const scoped = await startWsTestServer({ gateway: { grantScopes: ['operator.read'] } });
+    try {
+      const gateway = scoped.app.gateway as import('../../src/gateway/ws/transport.ts').WsChatGateway;
+      await expect(gateway.connection.started(5_000)).rejects.toThrow(/missing: operator\.write/);
+      const ready = await fetch(`${scoped.baseUrl}/readyz`);
+      expect(ready.status).toBe(503);
+      expect((await ready.json()).reason).toBe('gateway did not grant operator.write');
+      const response = await fetch(`${scoped.baseUrl}/api/chat`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-api-key': scoped.apiKey },
+        body: JSON.stringify({ messages: [user('hi')] }),
+      });
+      expect(response.status).toBe(502);
+      expect((await response.json()).error.code).toBe('UPSTREAM_AUTH');
+      expect(scoped.gateway.requests.some((r) => r.method === 'chat.send')).toBe(false);
+    } finally {
+      await scoped.close();
+    }
+  });
+
+  it('PAIRING_REQUIRED is surfaced with its request id and the approve command', async () => {
+    const unpaired = await startWsTestServer({
+      gateway: { pairingRequestId: 'req-462d722d' },
+      env: { READY_CACHE_MS: '0' },
+    });
+    try {
+      await expect
+        .poll(async () => (await (await fetch(`${unpaired.baseUrl}/readyz`)).json()).reason)
+        .toBe('device pairing required: run `openclaw devices approve req-462d722d` on the gateway host');
+      const response = await fetch(`${unpaired.baseUrl}/api/chat`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-api-key': unpaired.apiKey },
+        body: JSON.stringify({ messages: [user('hi')] }),
+      });
+      expect((await response.json()).error.message).toContain('openclaw devices approve req-462d722d');
+    } finally {
+      await unpaired.close();
+    }
+  });
+});
+
+describe('ws transport stream', () => {
+  it('yields exactly one failure for the two error frames of one failure', async () => {
+    const gateway = server.app.gateway as import('../../src/gateway/ws/transport.ts').WsChatGateway;
+    const request = { model: 'openclaw', messages: [user('FAKE_FAIL x')], attachments: [], sessionKey: undefined };
+    const seen: string[] = [];
+    for await (const event of gateway.stream({ ...request, stream: true } as never, new AbortController().signal)) {
+      seen.push(event.type);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(seen).toEqual(['failed']);
+  });
+});

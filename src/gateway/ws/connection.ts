@@ -194,6 +194,15 @@ export class WsConnection {
     return { ready: false, reason: 'connecting to the gateway' };
   }
 
+  /** The first connection's outcome: resolves when ready or unreachable for `timeoutMs`; rejects when it cannot work. */
+  async started(timeoutMs: number): Promise<void> {
+    try {
+      await this.ready(new AbortController().signal, timeoutMs);
+    } catch (error) {
+      if (this.#state.phase === 'fatal' && !this.#state.readyReason.startsWith('device pairing')) throw error;
+    }
+  }
+
   /** The fatal start-up problem (missing scope, pairing, bad token), if any. */
   get fatalError(): AppError | undefined {
     return this.#state.phase === 'fatal' ? this.#state.error : undefined;
