@@ -35,6 +35,7 @@ export type ChatStreamSubscription = { __typename: 'Subscription', chatStream:
     | { __typename: 'ChatDelta', runId: string, eventId: string, text: string }
     | { __typename: 'ChatFailed', runId: string, eventId: string, code: string, message: string }
     | { __typename: 'ChatStarted', runId: string, eventId: string }
+    | { __typename: 'ChatToolCall', runId: string, eventId: string, name: string, phase: Types.ToolCallPhase, title: string | null, status: string | null }
    };
 
 export type ChatEventsSubscriptionVariables = Exact<{
@@ -51,6 +52,7 @@ export type ChatEventsSubscription = { __typename: 'Subscription', chatEvents:
     | { __typename: 'ChatDelta', runId: string, eventId: string, text: string }
     | { __typename: 'ChatFailed', runId: string, eventId: string, code: string, message: string }
     | { __typename: 'ChatStarted', runId: string, eventId: string }
+    | { __typename: 'ChatToolCall', runId: string, eventId: string, name: string, phase: Types.ToolCallPhase, title: string | null, status: string | null }
    };
 
 export type ChatResultFieldsFragment = { __typename: 'ChatResult', runId: string, model: string, finishReason: string | null, message: { __typename: 'ChatMessage', role: Types.ChatRole, content: string }, usage: { __typename: 'Usage', inputTokens: number, outputTokens: number, totalTokens: number } | null, attachments: Array<
@@ -69,11 +71,14 @@ type ChatEventFields_ChatFailed_Fragment = { __typename: 'ChatFailed', runId: st
 
 type ChatEventFields_ChatStarted_Fragment = { __typename: 'ChatStarted', runId: string, eventId: string };
 
+type ChatEventFields_ChatToolCall_Fragment = { __typename: 'ChatToolCall', runId: string, eventId: string, name: string, phase: Types.ToolCallPhase, title: string | null, status: string | null };
+
 export type ChatEventFieldsFragment =
   | ChatEventFields_ChatCompleted_Fragment
   | ChatEventFields_ChatDelta_Fragment
   | ChatEventFields_ChatFailed_Fragment
   | ChatEventFields_ChatStarted_Fragment
+  | ChatEventFields_ChatToolCall_Fragment
 ;
 
 export type LimitsQueryVariables = Exact<{ [key: string]: never; }>;
@@ -132,6 +137,14 @@ export const ChatEventFieldsFragmentDoc = new TypedDocumentString(`
     eventId
     code
     message
+  }
+  ... on ChatToolCall {
+    runId
+    eventId
+    name
+    phase
+    title
+    status
   }
 }
     fragment ChatResultFields on ChatResult {
@@ -250,6 +263,14 @@ fragment ChatEventFields on ChatEvent {
     code
     message
   }
+  ... on ChatToolCall {
+    runId
+    eventId
+    name
+    phase
+    title
+    status
+  }
 }`);
 export const ChatEventsDocument = new TypedDocumentString(`
     subscription ChatEvents($runId: ID!, $after: String) {
@@ -305,6 +326,14 @@ fragment ChatEventFields on ChatEvent {
     eventId
     code
     message
+  }
+  ... on ChatToolCall {
+    runId
+    eventId
+    name
+    phase
+    title
+    status
   }
 }`);
 export const LimitsDocument = new TypedDocumentString(`

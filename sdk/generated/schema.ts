@@ -30,7 +30,7 @@ export type ChatDelta = {
   text: Scalars['String']['output'];
 };
 
-export type ChatEvent = ChatCompleted | ChatDelta | ChatFailed | ChatStarted;
+export type ChatEvent = ChatCompleted | ChatDelta | ChatFailed | ChatStarted | ChatToolCall;
 
 /** The run failed after it started; `code` is one of the error model's codes. */
 export type ChatFailed = {
@@ -71,6 +71,17 @@ export type ChatStarted = {
   __typename: 'ChatStarted';
   eventId: Scalars['String']['output'];
   runId: Scalars['ID']['output'];
+};
+
+/** The agent started or finished a tool (ws transport), e.g. to show "正在使用工具：…". Carries no tool arguments or results. */
+export type ChatToolCall = {
+  __typename: 'ChatToolCall';
+  eventId: Scalars['String']['output'];
+  name: Scalars['String']['output'];
+  phase: ToolCallPhase;
+  runId: Scalars['ID']['output'];
+  status: Maybe<Scalars['String']['output']>;
+  title: Maybe<Scalars['String']['output']>;
 };
 
 /** A file the assistant produced (a URL found in its answer). */
@@ -176,6 +187,10 @@ export type ThinkingLevel =
   | 'medium'
   | 'minimal'
   | 'off';
+
+export type ToolCallPhase =
+  | 'finished'
+  | 'started';
 
 export type Usage = {
   __typename: 'Usage';

@@ -3,7 +3,11 @@ import type { ChatEvent, ChatResult } from '../contract/chat.ts';
 import { AppError } from '../contract/errors.ts';
 import type { RunLog } from './service.ts';
 
-type EventBody = { type: 'started' } | { type: 'delta'; text: string } | { type: 'completed'; result: ChatResult };
+type EventBody =
+  | { type: 'started' }
+  | { type: 'delta'; text: string }
+  | { type: 'completed'; result: ChatResult }
+  | Omit<Extract<ChatEvent, { type: 'tool' }>, 'runId' | 'eventId'>;
 
 export type RunStatus = 'running' | 'completed' | 'failed';
 

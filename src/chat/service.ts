@@ -171,7 +171,7 @@ export class ChatService {
     if (!request.stream) return this.#options.gateway.complete(request, signal);
     for await (const event of this.#options.gateway.stream(request, signal)) {
       if (event.type === 'delta') run.emit({ type: 'delta', text: event.text });
-      else if (event.type === 'tool') continue;
+      else if (event.type === 'tool') run.emit(event);
       else if (event.type === 'completed') return event;
       else throw event.error;
     }

@@ -107,11 +107,21 @@ export const ChatResult = z.object({
 export type ChatResult = z.infer<typeof ChatResult>;
 
 const eventBase = { runId: z.string(), eventId: z.string() };
+export const TOOL_PHASES = ['started', 'finished'] as const;
 export const ChatEvent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('started'), ...eventBase }),
   z.object({ type: z.literal('delta'), ...eventBase, text: z.string() }),
   z.object({ type: z.literal('completed'), ...eventBase, result: ChatResult }),
   z.object({ type: z.literal('failed'), ...eventBase, code: z.enum(ERROR_CODES), message: z.string() }),
+  /** The agent started or finished a tool (ws transport): its name and title only, never arguments or results. */
+  z.object({
+    type: z.literal('tool'),
+    ...eventBase,
+    name: z.string(),
+    phase: z.enum(TOOL_PHASES),
+    title: z.string().nullable(),
+    status: z.string().nullable(),
+  }),
 ]);
 export type ChatEvent = z.infer<typeof ChatEvent>;
 export type ChatEventType = ChatEvent['type'];

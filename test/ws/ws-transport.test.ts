@@ -200,3 +200,41 @@ describe('ws transport stream', () => {
     expect(seen).toEqual(['failed']);
   });
 });
+
+describe('ws tool progress', () => {
+  it('reaches GraphQL as ChatToolCall events before the answer, without tool arguments', async () => {
+    const response = await fetch(`${server.baseUrl}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': server.apiKey, accept: 'text/event-stream' },
+      body: JSON.stringify({
+        query: `subscription { chatStream(input: { messages: [{ role: user, content: "FAKE_TOOL list" }] }) {
+          __typename ... on ChatToolCall { name phase title status } } }`,
+      }),
+    });
+    const raw = await response.text();
+    const types = raw
+      .split('\n')
+      .filter((line) => line.startsWith('data: {'))
+      .map((line) => JSON.parse(line.slice(6)).data?.chatStream)
+      .filter(Boolean);
+    const tools = types.filter((e) => e.__typename === 'ChatToolCall');
+    expect(tools).toEqual([
+      { __typename: 'ChatToolCall', name: 'ls', phase: 'started', title: 'Ls .', status: 'running' },
+      { __typename: 'ChatToolCall', name: 'ls', phase: 'finished', title: 'Ls .', status: 'completed' },
+    ]);
+    expect(types.findIndex((e) => e.__typename === 'ChatToolCall')).toBeLessThan(
+      types.findIndex((e) => e.__typename === 'ChatCompleted'),
+    );
+    expect(raw).not.toContain('/secret');
+  });
+
+  it('reaches REST streams as x_tool SSE comments and tRPC/run events as tool events', async () => {
+    const response = await post({ messages: [user('FAKE_TOOL list')], stream: true });
+    const raw = await response.text();
+    expect(raw).toContain(': x_tool {"name":"ls","phase":"started","title":"Ls .","status":"running"}');
+    expect(raw).not.toContain('/secret');
+    const list = await events(start('FAKE_TOOL again'));
+    expect(list.filter((e) => e.type === 'tool').map((e) => e.phase)).toEqual(['started', 'finished']);
+    expect(JSON.stringify(list)).not.toContain('/secret');
+  });
+});
