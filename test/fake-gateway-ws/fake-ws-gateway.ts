@@ -110,6 +110,31 @@ export async function startFakeWsGateway(options: FakeWsGatewayOptions = {}): Pr
       });
       return;
     }
+    if (message.includes('FAKE_MEDIA')) {
+      // As recorded: one assistant frame names the media; the image block reaches history ~200 ms after the final.
+      schedule(run, at, () => {
+        agent(run, 'assistant', { text: 'Here is the local cat.', delta: '', mediaUrls: ['./cat.png'] });
+        chat(run, {
+          state: 'delta',
+          deltaText: 'Here is the local cat.',
+          message: assistant('Here is the local cat.'),
+        });
+        finish(run, 'Here is the local cat.');
+        setTimeout(() => {
+          const row = history.get(run.sessionKey)?.find((r) => (r.__openclaw as { runId: string }).runId === runId);
+          (row?.content as unknown[] | undefined)?.push({
+            type: 'image',
+            artifactId: 'artifact_managed_image_3f45',
+            url: '/api/chat/media/outgoing/agent%3Amain%3Akey/3f45/full',
+            openUrl: '/api/chat/media/outgoing/agent%3Amain%3Akey/3f45/full',
+            alt: 'cat.png',
+            mimeType: 'image/png',
+            sizeBytes: 238,
+          });
+        }, 200);
+      });
+      return;
+    }
     if (message.includes('FAKE_TOOL')) {
       schedule(run, at, () => {
         agent(run, 'item', { kind: 'tool', name: 'ls', phase: 'start', title: 'Ls .', status: 'running' });

@@ -238,3 +238,21 @@ describe('ws tool progress', () => {
     expect(JSON.stringify(list)).not.toContain('/secret');
   });
 });
+
+describe('ws generated media seam', () => {
+  it('returns the run’s artifact references from chat.history in the Completion (no gateway URLs)', async () => {
+    const gateway = server.app.gateway as import('../../src/gateway/ws/transport.ts').WsChatGateway;
+    const request = { model: 'openclaw', messages: [user('FAKE_MEDIA cat')], attachments: [], sessionKey: undefined };
+    const completion = await gateway.complete({ ...request, stream: false } as never, new AbortController().signal);
+    expect(completion.text).toBe('Here is the local cat.');
+    expect(completion.media).toEqual([
+      {
+        kind: 'image',
+        artifactId: 'artifact_managed_image_3f45',
+        mimeType: 'image/png',
+        name: 'cat.png',
+        sizeBytes: 238,
+      },
+    ]);
+  });
+});

@@ -2,11 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { AppError } from '../../contract/errors.ts';
 import type { ReadyState } from '../client.ts';
 import { sanitizeUpstreamMessage, upstreamTooLarge } from '../errors.ts';
-import type { Completion, GatewayEvent } from '../events.ts';
+import type { Completion, GatewayEvent, GatewayMedia } from '../events.ts';
 import type { GatewayChatRequest } from '../translate.ts';
 import { buildChatSend } from './chat-send.ts';
 import type { RunSignal, WsConnection } from './connection.ts';
-import { decodeRunEvent, messageText } from './run-events.ts';
+import { decodeRunEvent, mediaBlocks, messageText } from './run-events.ts';
 
 export interface WsChatGatewayOptions {
   connection: WsConnection;
@@ -17,6 +17,9 @@ export interface WsChatGatewayOptions {
 
 /** The gateway's answer to an unsupported thinking level is an ordinary final saying so. */
 const UNSUPPORTED_THINKING = /^Thinking level "[^"]{1,32}" is not supported/;
+
+const MEDIA_POLLS = 6;
+const MEDIA_POLL_MS = 150;
 
 type Item = RunSignal | { kind: 'recovered'; event: GatewayEvent };
 
@@ -93,6 +96,7 @@ export class WsChatGateway {
       let text = '';
       let bytes = 0;
       let lostSince: number | undefined;
+      let mediaPending = false;
       for (;;) {
         signal.throwIfAborted();
         const item = queue.shift();
@@ -146,13 +150,22 @@ export class WsChatGateway {
           if (Buffer.byteLength(finalText) > this.#options.maxAnswerBytes) {
             throw upstreamTooLarge('answer', this.#options.maxAnswerBytes);
           }
-          yield { type: 'completed', text: finalText, finishReason: event.stopReason ?? 'stop', usage: null };
+          const media = mediaPending ? await this.#collectMedia(runId, params.sessionKey, signal) : undefined;
+          yield {
+            type: 'completed',
+            text: finalText,
+            finishReason: event.stopReason ?? 'stop',
+            usage: null,
+            ...(media?.length ? { media } : {}),
+          };
           return;
         } else if (event.type === 'error') {
           // One failure arrives as two error frames: report the first, stop listening before the second.
           const message = sanitizeUpstreamMessage(event.message) || 'The agent run failed.';
           yield { type: 'failed', error: new AppError('UPSTREAM_FAILED', message) };
           return;
+        } else if (event.type === 'media-pending') {
+          mediaPending = true;
         } else if (event.type === 'aborted') {
           yield { type: 'failed', error: new AppError('CANCELLED', 'The run was stopped on the gateway.') };
           return;
@@ -224,8 +237,28 @@ export class WsChatGateway {
     }
   }
 
+  /**
+   * Artifacts appear in chat.history 170-270 ms after the final (measured): poll a few times, bounded, and only for
+   * runs whose answer named media.
+   */
+  async #collectMedia(runId: string, sessionKey: string, signal: AbortSignal): Promise<GatewayMedia[]> {
+    for (let attempt = 0; attempt < MEDIA_POLLS; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, MEDIA_POLL_MS));
+      if (signal.aborted) return [];
+      const row = await this.#historyRow(runId, sessionKey);
+      const media = mediaBlocks(row);
+      if (media.length > 0) return media;
+    }
+    return [];
+  }
+
   /** The run's assistant text from the transcript (MEDIA lines already turned into blocks there). */
   async #historyText(runId: string, sessionKey: string): Promise<string | undefined> {
+    const row = await this.#historyRow(runId, sessionKey);
+    return row === undefined ? undefined : messageText(row);
+  }
+
+  async #historyRow(runId: string, sessionKey: string): Promise<unknown> {
     const history = await this.#options.connection
       .request<{ messages?: unknown[] }>('chat.history', { sessionKey, limit: 20 })
       .catch(() => undefined);
@@ -234,7 +267,7 @@ export class WsChatGateway {
         (m as { role?: unknown }).role === 'assistant' &&
         (m as { __openclaw?: { runId?: unknown } }).__openclaw?.runId === runId,
     );
-    return row === undefined ? undefined : messageText(row);
+    return row;
   }
 
   async probe(): Promise<ReadyState> {
