@@ -252,6 +252,8 @@ export async function startFakeWsGateway(options: FakeWsGatewayOptions = {}): Pr
       if (frame?.type === 'req') handle(socket, frame);
     });
     socket.on('close', () => authed.delete(socket));
+    // An oversize frame (1009) is an error on this socket only, as on the real gateway.
+    socket.on('error', () => {});
   });
 
   const { port } = wss.address() as AddressInfo;

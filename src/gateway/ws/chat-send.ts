@@ -42,7 +42,7 @@ export function checkAgainstPolicy(request: GatewayChatRequest, textBytes: numbe
     if (attachment.bytes > limit) {
       throw new AppError(
         'PAYLOAD_TOO_LARGE',
-        `An ${attachment.kind} is ${mib(attachment.bytes)}; the agent gateway accepts at most ${mib(limit)} per ${attachment.kind}. Compress or shrink it.`,
+        `${attachment.kind === 'image' ? 'An image' : 'A file'} is ${mib(attachment.bytes)}; the agent gateway accepts at most ${mib(limit)} per ${attachment.kind}. Compress or shrink it.`,
       );
     }
     frame += attachment.data.length + ATTACHMENT_OVERHEAD_BYTES;
