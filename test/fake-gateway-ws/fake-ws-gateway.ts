@@ -110,6 +110,36 @@ export async function startFakeWsGateway(options: FakeWsGatewayOptions = {}): Pr
       });
       return;
     }
+    const flood = /FAKE_FLOOD_(\d+)/.exec(message);
+    if (flood) {
+      // A hostile gateway: deltas of 64 KiB, as fast as the socket takes them, N of them, and no final.
+      const chunk = 'x'.repeat(64 * 1024);
+      let left = Number(flood[1]);
+      const burst = () => {
+        for (let i = 0; i < 16 && left > 0; i++, left--) chat(run, { state: 'delta', deltaText: chunk, message: {} });
+        if (left > 0 && run.status === 'running') setImmediate(burst);
+      };
+      setImmediate(burst);
+      return;
+    }
+    const others = /FAKE_FOREIGN_(\d+)/.exec(message);
+    if (others) {
+      // Other users' traffic on the same gateway: every operator connection receives it.
+      const text = 'other user text '.repeat(4096);
+      let left = Number(others[1]);
+      const burst = () => {
+        for (let i = 0; i < 16 && left > 0; i++, left--) {
+          broadcast('chat', {
+            runId: `foreign-${left}`,
+            sessionKey: 'agent:main:other',
+            state: 'delta',
+            deltaText: text,
+          });
+        }
+        if (left > 0) setImmediate(burst);
+      };
+      burst();
+    }
     if (message.includes('FAKE_MEDIA')) {
       // As recorded: one assistant frame names the media; the image block reaches history ~200 ms after the final.
       schedule(run, at, () => {
@@ -211,6 +241,7 @@ export async function startFakeWsGateway(options: FakeWsGatewayOptions = {}): Pr
       return;
     }
     requests.push({ method, params });
+    if (method === 'chat.send' && String(params.message).includes('FAKE_NO_ACK')) return;
     if (method === 'chat.send') {
       const existing = runs.get(String(params.idempotencyKey));
       if (existing) {

@@ -21,7 +21,7 @@ const UNSUPPORTED_THINKING = /^Thinking level "[^"]{1,32}" is not supported/;
 const MEDIA_POLLS = 6;
 const MEDIA_POLL_MS = 150;
 
-type Item = RunSignal | { kind: 'recovered'; event: GatewayEvent };
+type Item = RunSignal | { kind: 'recovered'; event: GatewayEvent } | { kind: 'overflow' };
 
 function mapRequestError(error: unknown): AppError {
   if (error instanceof AppError) return error;
@@ -85,7 +85,23 @@ export class WsChatGateway {
       wake?.();
     };
     let ended = false;
-    const stopListening = connection.listen(runId, push);
+    /** The gateway said how the run ended (final, error, aborted) or recovery did: no chat.abort needed. */
+    let settled = false;
+    // Counted as frames arrive, not as they are consumed: a gateway flooding deltas cannot grow the queue past the cap.
+    let queuedBytes = 0;
+    const stopListening = connection.listen(runId, (signal) => {
+      if (signal.kind === 'event' && (signal.payload as { state?: unknown }).state === 'delta') {
+        const delta = (signal.payload as { deltaText?: unknown }).deltaText;
+        queuedBytes += typeof delta === 'string' ? delta.length : 0;
+        // UTF-16 units, at most 3 UTF-8 bytes each: past this the answer is surely over its cap.
+        if (queuedBytes > this.#options.maxAnswerBytes * 3) {
+          stopListening();
+          push({ kind: 'overflow' });
+          return;
+        }
+      }
+      push(signal);
+    });
     const onAbort = () => {
       wake?.();
       connection.request('chat.abort', { sessionKey: params.sessionKey, runId }).catch(() => {});
@@ -130,12 +146,15 @@ export class WsChatGateway {
           );
           continue;
         }
+        if (item.kind === 'overflow') throw upstreamTooLarge('answer', this.#options.maxAnswerBytes);
         if (item.kind === 'recovered') {
+          settled = true;
           yield item.event;
           return;
         }
         const event = decodeRunEvent(item.event, item.payload);
         if (!event) continue;
+        if (event.type === 'final' || event.type === 'error' || event.type === 'aborted') settled = true;
         if (event.type === 'delta') {
           bytes += Buffer.byteLength(event.text);
           if (bytes > this.#options.maxAnswerBytes) throw upstreamTooLarge('answer', this.#options.maxAnswerBytes);
@@ -175,6 +194,8 @@ export class WsChatGateway {
       }
     } finally {
       ended = true;
+      // We stopped first (answer cap, lost connection, consumer gone): stop the gateway's run too.
+      if (!settled && !signal.aborted) onAbort();
       stopListening();
       signal.removeEventListener('abort', onAbort);
       wake = undefined;
