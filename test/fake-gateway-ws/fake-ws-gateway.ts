@@ -9,6 +9,7 @@ import { type WebSocket, WebSocketServer } from 'ws';
  */
 export interface FakeWsGatewayOptions {
   token?: string;
+  port?: number;
   /** Scopes granted in hello-ok (default: whatever was requested). */
   grantScopes?: string[];
   policy?: { maxPayload?: number; maxImageBytes?: number; maxBytes?: number };
@@ -39,7 +40,11 @@ interface RunState {
 }
 
 export async function startFakeWsGateway(options: FakeWsGatewayOptions = {}): Promise<FakeWsGateway> {
-  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, maxPayload: options.policy?.maxPayload ?? 26_214_400 });
+  const wss = new WebSocketServer({
+    host: '127.0.0.1',
+    port: options.port ?? 0,
+    maxPayload: options.policy?.maxPayload ?? 26_214_400,
+  });
   await new Promise<void>((resolve) => wss.once('listening', () => resolve()));
   const requests: RecordedRequest[] = [];
   const runs = new Map<string, RunState>();
@@ -108,6 +113,18 @@ export async function startFakeWsGateway(options: FakeWsGatewayOptions = {}): Pr
         chat(run, { state: 'error', errorMessage: '⚠️ fake/fake-model request failed (HTTP 500)' });
         chat(run, { seq: 1, state: 'error', errorMessage: '⚠️ Agent failed before reply: upstream' });
       });
+      return;
+    }
+    const many = /FAKE_DELTAS_(\d+)/.exec(message);
+    if (many) {
+      // N small deltas back to back, then the final (the bench's per-delta relay).
+      const count = Math.min(Number(many[1]), 100_000);
+      let text = '';
+      for (let i = 0; i < count; i++) {
+        text += ` w${i}`;
+        chat(run, { state: 'delta', deltaText: ` w${i}` });
+      }
+      schedule(run, 0, () => finish(run, text));
       return;
     }
     const flood = /FAKE_FLOOD_(\d+)/.exec(message);
@@ -241,6 +258,8 @@ export async function startFakeWsGateway(options: FakeWsGatewayOptions = {}): Pr
       return;
     }
     requests.push({ method, params });
+    // A long-running fake (bench) keeps only the recent ones.
+    if (requests.length > 2_000) requests.splice(0, 1_000);
     if (method === 'chat.send' && String(params.message).includes('FAKE_NO_ACK')) return;
     if (method === 'chat.send') {
       const existing = runs.get(String(params.idempotencyKey));
