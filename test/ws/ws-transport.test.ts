@@ -108,6 +108,19 @@ describe('ws transport', () => {
     expect(after.status).toBe(200);
   });
 
+  it('answers tRPC chat.send and GraphQL sendChat over ws', async () => {
+    const trpc = await fetch(`${server.baseUrl}/trpc/chat.send`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': server.apiKey },
+      body: JSON.stringify({ messages: [user('trpc over ws')] }),
+    });
+    expect((await trpc.json()).result.data.message.content).toBe('ECHO: trpc over ws | images=0');
+    const graphql = await gql(
+      'mutation { sendChat(input: { messages: [{ role: user, content: "gql over ws" }] }) { message { content } } }',
+    );
+    expect(graphql.data.sendChat.message.content).toBe('ECHO: gql over ws | images=0');
+  });
+
   it('sends a small image as a chat.send attachment', async () => {
     const response = await post({
       messages: [user('what is this')],
