@@ -2,11 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { AppError } from '../../contract/errors.ts';
 import type { ReadyState } from '../client.ts';
 import { sanitizeUpstreamMessage, upstreamTooLarge } from '../errors.ts';
-import type { Completion, GatewayEvent, GatewayMedia } from '../events.ts';
+import type { Completion, GatewayEvent } from '../events.ts';
 import type { GatewayChatRequest } from '../translate.ts';
 import { buildChatSend } from './chat-send.ts';
 import type { RunSignal, WsConnection } from './connection.ts';
-import { decodeRunEvent, mediaBlocks, messageText } from './run-events.ts';
+import { mapRequestError } from './request-errors.ts';
+import { decodeRunEvent } from './run-events.ts';
+import { collectMedia, recoverRun } from './run-recovery.ts';
 
 export interface WsChatGatewayOptions {
   connection: WsConnection;
@@ -18,34 +20,7 @@ export interface WsChatGatewayOptions {
 /** The gateway's answer to an unsupported thinking level is an ordinary final saying so. */
 const UNSUPPORTED_THINKING = /^Thinking level "[^"]{1,32}" is not supported/;
 
-const MEDIA_POLLS = 6;
-const MEDIA_POLL_MS = 150;
-
 type Item = RunSignal | { kind: 'recovered'; event: GatewayEvent } | { kind: 'overflow' };
-
-function mapRequestError(error: unknown): AppError {
-  if (error instanceof AppError) return error;
-  const code = (error as { gatewayCode?: unknown; code?: unknown }).gatewayCode;
-  const message = sanitizeUpstreamMessage((error as Error)?.message);
-  if ((error as { code?: unknown }).code === 'CLIENT_TIMEOUT') {
-    return new AppError('UPSTREAM_TIMEOUT', 'The agent gateway did not answer in time.', { cause: error });
-  }
-  if (code === 'INVALID_REQUEST' && /exceeds size limit/.test(message)) {
-    return new AppError('PAYLOAD_TOO_LARGE', `The agent gateway refused an attachment: ${message}`, { cause: error });
-  }
-  if (code === 'INVALID_REQUEST') {
-    return new AppError('UPSTREAM_REJECTED', `The agent gateway refused the request: ${message}`, { cause: error });
-  }
-  if (code === 'FORBIDDEN' || code === 'UNAUTHORIZED') {
-    return new AppError('UPSTREAM_AUTH', 'The agent gateway refused this server’s credentials.', { cause: error });
-  }
-  if (typeof code === 'string') {
-    return new AppError('UPSTREAM_FAILED', `The agent gateway failed: ${message}`, { cause: error });
-  }
-  return new AppError('UPSTREAM_UNAVAILABLE', 'The connection to the agent gateway was lost; try again.', {
-    cause: error,
-  });
-}
 
 const isConnectionLoss = (error: AppError) => error.code === 'UPSTREAM_UNAVAILABLE';
 
@@ -59,6 +34,10 @@ export class WsChatGateway {
 
   constructor(options: WsChatGatewayOptions) {
     this.#options = options;
+  }
+
+  #recoveryOptions() {
+    return { connection: this.#options.connection, requestTimeoutMs: this.#options.requestTimeoutMs };
   }
 
   get connection(): WsConnection {
@@ -141,7 +120,7 @@ export class WsChatGateway {
         }
         if (item.kind === 'reconnected') {
           lostSince = undefined;
-          void this.#recover(runId, params.sessionKey, () => ended).then(
+          void recoverRun(this.#recoveryOptions(), runId, params.sessionKey, () => ended).then(
             (event) => event && push({ kind: 'recovered', event }),
           );
           continue;
@@ -169,7 +148,7 @@ export class WsChatGateway {
           if (Buffer.byteLength(finalText) > this.#options.maxAnswerBytes) {
             throw upstreamTooLarge('answer', this.#options.maxAnswerBytes);
           }
-          const media = mediaPending ? await this.#collectMedia(runId, params.sessionKey, signal) : undefined;
+          const media = mediaPending ? await collectMedia(connection, runId, params.sessionKey, signal) : undefined;
           yield {
             type: 'completed',
             text: finalText,
@@ -216,79 +195,6 @@ export class WsChatGateway {
         throw mapRequestError(retryError);
       });
     }
-  }
-
-  /**
-   * After a reconnect: events sent while we were away are gone, so ask the gateway how the run ended
-   * (`agent.wait`, long-polled) and read its answer from `chat.history`. Undefined when the live events won.
-   */
-  async #recover(runId: string, sessionKey: string, ended: () => boolean): Promise<GatewayEvent | undefined> {
-    const { connection, requestTimeoutMs } = this.#options;
-    const pollMs = Math.max(1_000, requestTimeoutMs - 1_000);
-    try {
-      for (;;) {
-        if (ended()) return undefined;
-        const result = await connection.request<{
-          status?: string;
-          error?: unknown;
-          terminalReply?: { text?: unknown };
-        }>('agent.wait', { runId, timeoutMs: pollMs }, pollMs + requestTimeoutMs);
-        if (result.status === 'timeout') continue;
-        if (result.status === 'ok') {
-          const text = (await this.#historyText(runId, sessionKey)) ?? String(result.terminalReply?.text ?? '');
-          return { type: 'completed', text, finishReason: 'stop', usage: null };
-        }
-        if (result.status === 'error') {
-          return { type: 'failed', error: new AppError('UPSTREAM_FAILED', 'The agent run failed on the gateway.') };
-        }
-        if (result.status === 'aborted') {
-          return { type: 'failed', error: new AppError('CANCELLED', 'The run was stopped on the gateway.') };
-        }
-        return {
-          type: 'failed',
-          error: new AppError(
-            'UPSTREAM_FAILED',
-            'The gateway lost the run while the connection was down; send it again.',
-          ),
-        };
-      }
-    } catch (error) {
-      if (ended()) return undefined;
-      return { type: 'failed', error: mapRequestError(error) };
-    }
-  }
-
-  /**
-   * Artifacts appear in chat.history 170-270 ms after the final (measured): poll a few times, bounded, and only for
-   * runs whose answer named media.
-   */
-  async #collectMedia(runId: string, sessionKey: string, signal: AbortSignal): Promise<GatewayMedia[]> {
-    for (let attempt = 0; attempt < MEDIA_POLLS; attempt++) {
-      await new Promise((resolve) => setTimeout(resolve, MEDIA_POLL_MS));
-      if (signal.aborted) return [];
-      const row = await this.#historyRow(runId, sessionKey);
-      const media = mediaBlocks(row);
-      if (media.length > 0) return media;
-    }
-    return [];
-  }
-
-  /** The run's assistant text from the transcript (MEDIA lines already turned into blocks there). */
-  async #historyText(runId: string, sessionKey: string): Promise<string | undefined> {
-    const row = await this.#historyRow(runId, sessionKey);
-    return row === undefined ? undefined : messageText(row);
-  }
-
-  async #historyRow(runId: string, sessionKey: string): Promise<unknown> {
-    const history = await this.#options.connection
-      .request<{ messages?: unknown[] }>('chat.history', { sessionKey, limit: 20 })
-      .catch(() => undefined);
-    const row = history?.messages?.findLast(
-      (m) =>
-        (m as { role?: unknown }).role === 'assistant' &&
-        (m as { __openclaw?: { runId?: unknown } }).__openclaw?.runId === runId,
-    );
-    return row;
   }
 
   async probe(): Promise<ReadyState> {
