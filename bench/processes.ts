@@ -117,14 +117,14 @@ function waitExit(child: ChildProcess, timeoutMs: number): Promise<boolean> {
 }
 
 /** The in-repo fake gateway on a free port. */
-export async function startFake(): Promise<Proc> {
+export async function startFake(script = 'test/fake-gateway/main.ts', name = 'fake'): Promise<Proc> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['test/fake-gateway/main.ts'], {
+  const child = spawn(process.execPath, [script], {
     cwd: ROOT,
     env: { ...baseEnv(), FAKE_GATEWAY_PORT: String(port), FAKE_GATEWAY_TOKEN: FAKE_TOKEN },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const { stderrTail } = track('fake', child);
+  const { stderrTail } = track(name, child);
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
     const timer = setTimeout(() => done(new Error('fake gateway did not print its URL within 10 s')), 10_000);
@@ -145,7 +145,7 @@ export async function startFake(): Promise<Proc> {
     child.stdout?.on('data', onData);
     child.once('exit', onExit);
   });
-  return { name: 'fake', child, pid: child.pid!, url, port, stderrTail };
+  return { name, child, pid: child.pid!, url, port, stderrTail };
 }
 
 export interface ServerOptions {
@@ -189,6 +189,8 @@ export async function startServer(options: ServerOptions): Promise<Proc> {
       API_KEYS: API_KEY,
       OPENCLAW_GATEWAY_URL: options.gatewayUrl,
       OPENCLAW_GATEWAY_TOKEN: FAKE_TOKEN,
+      // The HTTP fake by default (a loopback URL would otherwise select ws); the ws bench overrides it.
+      OPENCLAW_TRANSPORT: 'http',
       LOG_LEVEL: 'info',
       NODE_ENV: 'production',
       // A fresh store per server, outside the repository.

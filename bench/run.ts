@@ -36,6 +36,7 @@ import { type LatencyResult, runLatency } from './scenarios/latency.ts';
 import { probeRunLimit, runOpenStreams } from './scenarios/open-streams.ts';
 import { runStore } from './scenarios/store.ts';
 import { runStreamDeltas } from './scenarios/stream-deltas.ts';
+import { runTransport } from './scenarios/transports.ts';
 
 const QUICK = process.env.BENCH_QUICK === '1' || process.env.BENCH_QUICK === 'true';
 const PROFILE = process.env.BENCH_PROFILE;
@@ -240,6 +241,18 @@ async function main(): Promise<void> {
   server = await startServer({ gatewayUrl: fake.url, name: 'server (streams)', env: streamsEnv });
   const openStreams = await runOpenStreams({ server, fake, streams: CONFIG.streams, maxMs: 20_000 });
   await stopProc(server);
+
+  log('   transports: first-delta latency and per-delta relay, http vs ws (each before its own fake)');
+  const transportOptions = { turns: QUICK ? 20 : 60, deltas: CONFIG.deltas };
+  server = await startServer({ gatewayUrl: fake.url, name: 'server (http)' });
+  const httpTransport = await runTransport('http', server, transportOptions);
+  await stopProc(server);
+  const wsFake = await startFake('test/fake-gateway-ws/main.ts', 'fake (ws)');
+  server = await startServer({ gatewayUrl: wsFake.url, name: 'server (ws)', env: { OPENCLAW_TRANSPORT: 'ws' } });
+  const wsTransport = await runTransport('ws', server, transportOptions);
+  await stopProc(server);
+  await stopProc(wsFake);
+  const transports = [httpTransport, wsTransport];
 
   log(`5/6 image: ${CONFIG.imageBytes} bytes PNG on a fresh server`);
   const image = await runImage({ fake, imageBytes: CONFIG.imageBytes, repeats: CONFIG.imageRepeats, maxMs: 60_000 });
@@ -509,6 +522,14 @@ async function main(): Promise<void> {
     '',
     '',
   ]);
+  for (const t of transports) {
+    rows.push([
+      `Transport ${t.transport}: first delta on /api/chat (${t.turns} turns) / per-delta relay (${t.deltas} deltas)`,
+      `median ${t.firstDeltaMedianMs} ms, p90 ${t.firstDeltaP90Ms} ms / ${t.relayUsPerDelta} µs per delta (server CPU ${t.serverCpuUsPerDelta} µs)`,
+      '',
+      '',
+    ]);
+  }
   rows.push([
     `Store share of a persisted GraphQL sendChat (SQLite; median of ${store.perRound.length} rounds × ${CONFIG.storeRequests}, c=${CONFIG.concurrency})`,
     `${store.storeShareUs} µs (rounds ${span(store.storeShareRangeUs)} µs): ${store.storedCpuUs} µs with the store vs ${store.statelessCpuUs} µs without`,
@@ -574,6 +595,7 @@ async function main(): Promise<void> {
     openStreams: { ...openStreams, env: streamsEnv },
     image,
     store,
+    transports,
     profiles,
     findings,
   };

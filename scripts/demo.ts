@@ -17,6 +17,8 @@ const config = loadConfig({
   API_KEYS: API_KEY,
   OPENCLAW_GATEWAY_URL: gateway.url,
   OPENCLAW_GATEWAY_TOKEN: 'demo-gateway-token',
+  // The demo's fake gateway speaks HTTP only.
+  OPENCLAW_TRANSPORT: 'http',
   HOST: '127.0.0.1',
   PORT: port,
   DATABASE_URL: process.env.DATABASE_URL ?? 'sqlite:./data/demo.sqlite',

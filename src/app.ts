@@ -5,6 +5,8 @@ import { RunRegistry } from './chat/run-registry.ts';
 import { type ChatGateway, ChatService } from './chat/service.ts';
 import type { Config } from './config/env.ts';
 import { GatewayClient, type ReadyState } from './gateway/client.ts';
+import { createWsGateway } from './gateway/ws/create.ts';
+import { effectiveLimits } from './gateway/ws/limits.ts';
 import { registerGraphQL } from './graphql/routes.ts';
 import { registerAttachmentRoute } from './http/attachment-route.ts';
 import { type Authenticate, createAuthenticator, requireAuthentication } from './http/auth.ts';
@@ -29,6 +31,8 @@ export interface App {
   authenticate: Authenticate;
   /** Absent with DATABASE_URL=none. */
   conversations: ConversationLayer | undefined;
+  /** The gateway transport in use (the ws one exposes its connection's start-up outcome). */
+  gateway: AppGateway;
 }
 
 /** One log line per request (at completion, with status and time), not two. */
@@ -62,14 +66,20 @@ export async function buildApp(config: Config, gateway?: AppGateway, options: Ap
     ...(config.tls ? { https: config.tls } : {}),
   }) as unknown as FastifyInstance;
 
-  const upstream = gateway ?? new GatewayClient({ ...config.gateway, runTimeoutMs: config.runTimeoutMs });
+  const upstream =
+    gateway ??
+    (config.gateway.transport === 'ws'
+      ? createWsGateway(config, server.log)
+      : new GatewayClient({ ...config.gateway, runTimeoutMs: config.runTimeoutMs }));
+  // The active transport's effective limits: what validation enforces and what the `limits` query reports.
+  const limits = config.gateway.transport === 'ws' ? effectiveLimits(config.limits) : config.limits;
   const runs = new RunRegistry(config.runs);
   const conversations =
     config.store.databaseUrl === 'none' ? undefined : await openConversationLayer(config.store, server.log);
   const service = new ChatService({
     gateway: upstream,
     runs,
-    limits: config.limits,
+    limits,
     runTimeoutMs: config.runTimeoutMs,
     maxEventBytes: config.runMaxEventBytes,
     conversations,
@@ -108,12 +118,12 @@ export async function buildApp(config: Config, gateway?: AppGateway, options: Ap
   await registerGraphQL(server, {
     service,
     authenticate,
-    limits: config.limits,
+    limits,
     graphiql: config.graphiql,
     graphiqlApiKey: options.graphiqlApiKey,
     introspection: config.introspection,
   });
   await registerTrpc(server, { service, authenticate });
 
-  return { server, service, runs, authenticate, conversations };
+  return { server, service, runs, authenticate, conversations, gateway: upstream };
 }

@@ -1,5 +1,6 @@
 import { buildApp } from './app.ts';
 import { ConfigError, loadConfig } from './config/env.ts';
+import { WsChatGateway } from './gateway/ws/transport.ts';
 
 async function main(): Promise<void> {
   let config: ReturnType<typeof loadConfig>;
@@ -12,7 +13,16 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const { server } = await buildApp(config);
+  const { server, gateway } = await buildApp(config);
+  if (gateway instanceof WsChatGateway) {
+    try {
+      // A missing scope or a rejected token cannot heal by waiting: say so now. Pairing is reported by /readyz.
+      await gateway.connection.started(config.gateway.connectTimeoutMs);
+    } catch (error) {
+      console.error(`Cannot use the gateway's WebSocket protocol: ${(error as Error).message}`);
+      process.exit(1);
+    }
+  }
   if (config.allowAnonymous) server.log.warn('ALLOW_ANONYMOUS=true: every request is accepted without an API key');
   if (!config.gateway.token) server.log.warn('OPENCLAW_GATEWAY_TOKEN is not set: gateway calls carry no credentials');
 

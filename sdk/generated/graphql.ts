@@ -35,6 +35,7 @@ export type ChatStreamSubscription = { __typename: 'Subscription', chatStream:
     | { __typename: 'ChatDelta', runId: string, eventId: string, text: string }
     | { __typename: 'ChatFailed', runId: string, eventId: string, code: string, message: string }
     | { __typename: 'ChatStarted', runId: string, eventId: string, conversationId: string | null }
+    | { __typename: 'ChatToolCall', runId: string, eventId: string, name: string, phase: Types.ToolCallPhase, title: string | null, status: string | null }
    };
 
 export type ChatEventsSubscriptionVariables = Exact<{
@@ -51,6 +52,7 @@ export type ChatEventsSubscription = { __typename: 'Subscription', chatEvents:
     | { __typename: 'ChatDelta', runId: string, eventId: string, text: string }
     | { __typename: 'ChatFailed', runId: string, eventId: string, code: string, message: string }
     | { __typename: 'ChatStarted', runId: string, eventId: string, conversationId: string | null }
+    | { __typename: 'ChatToolCall', runId: string, eventId: string, name: string, phase: Types.ToolCallPhase, title: string | null, status: string | null }
    };
 
 export type ConversationFieldsFragment = { __typename: 'Conversation', id: string, title: string, createdAt: string, updatedAt: string };
@@ -113,11 +115,14 @@ type ChatEventFields_ChatFailed_Fragment = { __typename: 'ChatFailed', runId: st
 
 type ChatEventFields_ChatStarted_Fragment = { __typename: 'ChatStarted', runId: string, eventId: string, conversationId: string | null };
 
+type ChatEventFields_ChatToolCall_Fragment = { __typename: 'ChatToolCall', runId: string, eventId: string, name: string, phase: Types.ToolCallPhase, title: string | null, status: string | null };
+
 export type ChatEventFieldsFragment =
   | ChatEventFields_ChatCompleted_Fragment
   | ChatEventFields_ChatDelta_Fragment
   | ChatEventFields_ChatFailed_Fragment
   | ChatEventFields_ChatStarted_Fragment
+  | ChatEventFields_ChatToolCall_Fragment
 ;
 
 export type LimitsQueryVariables = Exact<{ [key: string]: never; }>;
@@ -230,6 +235,14 @@ export const ChatEventFieldsFragmentDoc = new TypedDocumentString(`
     eventId
     code
     message
+  }
+  ... on ChatToolCall {
+    runId
+    eventId
+    name
+    phase
+    title
+    status
   }
 }
     fragment ChatResultFields on ChatResult {
@@ -364,6 +377,14 @@ fragment ChatEventFields on ChatEvent {
     code
     message
   }
+  ... on ChatToolCall {
+    runId
+    eventId
+    name
+    phase
+    title
+    status
+  }
 }`);
 export const ChatEventsDocument = new TypedDocumentString(`
     subscription ChatEvents($runId: ID!, $after: String) {
@@ -425,6 +446,14 @@ fragment ChatEventFields on ChatEvent {
     eventId
     code
     message
+  }
+  ... on ChatToolCall {
+    runId
+    eventId
+    name
+    phase
+    title
+    status
   }
 }`);
 export const ConversationsDocument = new TypedDocumentString(`

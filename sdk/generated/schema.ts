@@ -31,7 +31,7 @@ export type ChatDelta = {
   text: Scalars['String']['output'];
 };
 
-export type ChatEvent = ChatCompleted | ChatDelta | ChatFailed | ChatStarted;
+export type ChatEvent = ChatCompleted | ChatDelta | ChatFailed | ChatStarted | ChatToolCall;
 
 /** The run failed after it started; `code` is one of the error model's codes. */
 export type ChatFailed = {
@@ -74,6 +74,17 @@ export type ChatStarted = {
   conversationId: Maybe<Scalars['ID']['output']>;
   eventId: Scalars['String']['output'];
   runId: Scalars['ID']['output'];
+};
+
+/** The agent started or finished a tool (ws transport), e.g. to show "正在使用工具：…". Carries no tool arguments or results. */
+export type ChatToolCall = {
+  __typename: 'ChatToolCall';
+  eventId: Scalars['String']['output'];
+  name: Scalars['String']['output'];
+  phase: ToolCallPhase;
+  runId: Scalars['ID']['output'];
+  status: Maybe<Scalars['String']['output']>;
+  title: Maybe<Scalars['String']['output']>;
 };
 
 export type Conversation = {
@@ -260,6 +271,7 @@ export type SendChatInput = {
   messages: Array<ChatMessageInput>;
   /** "openclaw" (default) or "openclaw/<agentId>". */
   model?: InputMaybe<Scalars['String']['input']>;
+  thinking?: InputMaybe<ThinkingLevel>;
   /** A stable conversation id; the server keeps history for it and only the new turn is sent. */
   user?: InputMaybe<Scalars['String']['input']>;
 };
@@ -282,6 +294,18 @@ export type SubscriptionChatEventsArgs = {
 export type SubscriptionChatStreamArgs = {
   input: SendChatInput;
 };
+
+/** How hard the agent thinks before answering (ws transport; a model that cannot is INVALID_INPUT). */
+export type ThinkingLevel =
+  | 'high'
+  | 'low'
+  | 'medium'
+  | 'minimal'
+  | 'off';
+
+export type ToolCallPhase =
+  | 'finished'
+  | 'started';
 
 export type Usage = {
   __typename: 'Usage';

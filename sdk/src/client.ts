@@ -74,7 +74,7 @@ export function createChatClient(options: ChatClientOptions) {
       return (await sdk.SendChat({ input })).sendChat;
     },
 
-    /** Streams a chat answer: `ChatStarted`, `ChatDelta`s, then `ChatCompleted` or `ChatFailed`. */
+    /** Streams a chat answer: `ChatStarted`, `ChatDelta`s and `ChatToolCall`s, then `ChatCompleted` or `ChatFailed`. */
     chatStream(input: SendChatInput): ChatStream {
       const subscription: Subscription<ChatStreamSubscription> = subscribe(context, {
         query: String(ChatStreamDocument),

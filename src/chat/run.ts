@@ -6,7 +6,8 @@ import type { RunLog } from './service.ts';
 type EventBody =
   | { type: 'started'; conversationId?: string }
   | { type: 'delta'; text: string }
-  | { type: 'completed'; result: ChatResult };
+  | { type: 'completed'; result: ChatResult }
+  | Omit<Extract<ChatEvent, { type: 'tool' }>, 'runId' | 'eventId'>;
 
 export type RunStatus = 'running' | 'completed' | 'failed';
 

@@ -79,7 +79,14 @@ describe('ChatService request shaping', () => {
     const result = await service.send(alice, { messages: conversation });
     expect(result.message).toEqual({ role: 'assistant', content: 'ok' });
     expect(gateway.requests).toEqual([
-      { model: 'openclaw', messages: conversation, attachments: [], sessionKey: undefined, stream: false },
+      {
+        model: 'openclaw',
+        messages: conversation,
+        attachments: [],
+        sessionKey: undefined,
+        stream: false,
+        runId: result.runId,
+      },
     ]);
   });
 
@@ -97,6 +104,7 @@ describe('ChatService request shaping', () => {
       attachments: [],
       sessionKey: sessionKeyFor(alice, 'oGZUI0egBJY1zhBYw2KhdUfwVJJE'),
       stream: false,
+      runId: expect.any(String),
     });
   });
 

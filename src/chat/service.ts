@@ -90,6 +90,7 @@ export class ChatService {
       attachments,
       sessionKey,
       stream: false,
+      ...(input.thinking ? { thinking: input.thinking } : {}),
     };
   }
 
@@ -109,7 +110,7 @@ export class ChatService {
     this.#options.runs.add(run);
     run.emit(conversation ? { type: 'started', conversationId: conversation.id } : { type: 'started' });
     this.#options.conversations?.journal.track(principal, input, request, run, conversation);
-    void this.#drive(run, request, conversation?.id);
+    void this.#drive(run, { ...request, runId: run.id }, conversation?.id);
     return run;
   }
 
@@ -228,6 +229,7 @@ export class ChatService {
     if (!request.stream) return this.#options.gateway.complete(request, signal);
     for await (const event of this.#options.gateway.stream(request, signal)) {
       if (event.type === 'delta') run.emit({ type: 'delta', text: event.text });
+      else if (event.type === 'tool') run.emit(event);
       else if (event.type === 'completed') return event;
       else throw event.error;
     }

@@ -31,6 +31,10 @@ export const EnvSchema = z.object({
     .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
     .default('http://127.0.0.1:18789'),
   OPENCLAW_GATEWAY_TOKEN: z.string().min(1).optional(),
+  OPENCLAW_TRANSPORT: z.enum(['ws', 'http'], { error: 'must be ws or http' }).optional(),
+  OPENCLAW_WS_RECOVERY_TIMEOUT_MS: int(100).default(30_000),
+  OPENCLAW_WS_REQUEST_TIMEOUT_MS: int(100).default(30_000),
+  OPENCLAW_DEVICE_IDENTITY_FILE: z.string().min(1).default('.openclaw/device.json'),
 
   API_KEYS: keyList.optional(),
   API_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
@@ -99,6 +103,14 @@ export interface Config {
     /** One JSON document from the gateway: an SSE event, or a non-streaming body. */
     maxSseEventBytes: number;
     readyCacheMs: number;
+    /** `ws`: the gateway's WebSocket protocol (chat.send); `http`: its OpenAI-compatible endpoints. */
+    transport: 'ws' | 'http';
+    /** ws: how long a run waits for the connection to come back after a drop before it is reported lost. */
+    wsRecoveryTimeoutMs: number;
+    /** ws: one RPC (chat.send ack, chat.abort, agent.wait, chat.history). */
+    wsRequestTimeoutMs: number;
+    /** ws off loopback: the persistent device identity (its device token is stored beside it). */
+    deviceIdentityFile: string;
   };
   apiKeys: string[];
   allowAnonymous: boolean;
@@ -140,6 +152,12 @@ export interface StoreConfig {
     maxBytesPerOwner: number;
     publicBaseUrl: string;
   };
+}
+
+/** Loopback gateways accept the token alone over ws; anything else needs device pairing first. */
+export function isLoopbackUrl(url: string): boolean {
+  const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
 export class ConfigError extends Error {
@@ -201,6 +219,10 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       maxErrorBodyBytes: env.UPSTREAM_MAX_ERROR_BODY_BYTES,
       maxSseEventBytes: env.UPSTREAM_MAX_SSE_EVENT_BYTES,
       readyCacheMs: env.READY_CACHE_MS,
+      transport: env.OPENCLAW_TRANSPORT ?? (isLoopbackUrl(env.OPENCLAW_GATEWAY_URL) ? 'ws' : 'http'),
+      wsRecoveryTimeoutMs: env.OPENCLAW_WS_RECOVERY_TIMEOUT_MS,
+      wsRequestTimeoutMs: env.OPENCLAW_WS_REQUEST_TIMEOUT_MS,
+      deviceIdentityFile: env.OPENCLAW_DEVICE_IDENTITY_FILE,
     },
     apiKeys,
     allowAnonymous: apiKeys.length === 0,

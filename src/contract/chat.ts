@@ -57,6 +57,13 @@ export type AttachmentInput = z.infer<typeof AttachmentInput>;
 export const AGENT_ID_PATTERN = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 export const MODEL_PATTERN = /^(openclaw(\/default)?|(openclaw\/|openclaw:|agent:)[a-z0-9][a-z0-9_-]{0,63})$/;
 
+/** How hard the agent thinks (ws transport: `chat.send thinking`); models that cannot are refused. */
+export const THINKING_LEVELS = ['off', 'minimal', 'low', 'medium', 'high'] as const;
+export const ThinkingLevel = z.enum(THINKING_LEVELS, {
+  error: `thinking must be one of ${THINKING_LEVELS.join(', ')}`,
+});
+export type ThinkingLevel = z.infer<typeof ThinkingLevel>;
+
 export const SendChatInput = z.object({
   model: z
     .string()
@@ -72,6 +79,7 @@ export const SendChatInput = z.object({
   conversationId: z.string().min(1).max(64).optional(),
   attachments: z.array(AttachmentInput).max(32, 'at most 32 attachments').optional(),
   agentId: z.string().regex(AGENT_ID_PATTERN, 'agentId must be lowercase letters, digits, "-" or "_"').optional(),
+  thinking: ThinkingLevel.optional(),
 });
 export type SendChatInput = z.infer<typeof SendChatInput>;
 
@@ -106,11 +114,21 @@ export const ChatResult = z.object({
 export type ChatResult = z.infer<typeof ChatResult>;
 
 const eventBase = { runId: z.string(), eventId: z.string() };
+export const TOOL_PHASES = ['started', 'finished'] as const;
 export const ChatEvent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('started'), ...eventBase, conversationId: z.string().optional() }),
   z.object({ type: z.literal('delta'), ...eventBase, text: z.string() }),
   z.object({ type: z.literal('completed'), ...eventBase, result: ChatResult }),
   z.object({ type: z.literal('failed'), ...eventBase, code: z.enum(ERROR_CODES), message: z.string() }),
+  /** The agent started or finished a tool (ws transport): its name and title only, never arguments or results. */
+  z.object({
+    type: z.literal('tool'),
+    ...eventBase,
+    name: z.string(),
+    phase: z.enum(TOOL_PHASES),
+    title: z.string().nullable(),
+    status: z.string().nullable(),
+  }),
 ]);
 export type ChatEvent = z.infer<typeof ChatEvent>;
 export type ChatEventType = ChatEvent['type'];

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Base64Data } from '../contract/base64-blob.ts';
-import type { ChatMessageInput } from '../contract/chat.ts';
+import type { ChatMessageInput, ThinkingLevel } from '../contract/chat.ts';
 import type { ValidatedAttachment } from './attachments.ts';
 
 export type GatewayEndpoint = '/v1/chat/completions' | '/v1/responses';
@@ -15,6 +15,10 @@ export interface GatewayChatRequest {
   /** Stable conversation: the gateway keeps history under this key on both endpoints. */
   sessionKey: string | undefined;
   stream: boolean;
+  /** Our run's id: the ws transport's idempotency key and runId (absent: one is drawn). */
+  runId?: string;
+  /** ws only (`chat.send thinking`); the HTTP endpoints ignore it. */
+  thinking?: ThinkingLevel;
 }
 
 export interface UpstreamCall {

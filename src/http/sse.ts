@@ -93,7 +93,11 @@ export class SseWriter {
    * 'drain' or close). Awaiting it before taking the next event keeps a slow reader from growing our memory.
    */
   data(payload: string): Promise<void> {
-    if (this.#write(`data: ${payload}\n\n`) || this.closed) return Promise.resolve();
+    return this.#send(`data: ${payload}\n\n`);
+  }
+
+  #send(frame: string): Promise<void> {
+    if (this.#write(frame) || this.closed) return Promise.resolve();
     const raw = this.#reply.raw;
     return new Promise((resolve) => {
       const done = () => {
@@ -104,6 +108,11 @@ export class SseWriter {
       raw.on('drain', done);
       raw.on('close', done);
     });
+  }
+
+  /** A comment line (`: …`): clients that do not know it skip it. Same backpressure as data(). */
+  comment(text: string): Promise<void> {
+    return this.#send(`: ${text.replace(/[\r\n]/g, ' ')}\n\n`);
   }
 
   end(): void {

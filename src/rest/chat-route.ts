@@ -7,7 +7,7 @@ import { parseInput } from '../contract/validation.ts';
 import { disconnectSignal } from '../http/disconnect.ts';
 import { errorBody } from '../http/errors.ts';
 import { SseWriter } from '../http/sse.ts';
-import { chunkRenderer, toChatCompletion } from './openai-shape.ts';
+import { chunkRenderer, toChatCompletion, toolProgress } from './openai-shape.ts';
 
 export interface RestChatOptions {
   service: ChatService;
@@ -46,6 +46,7 @@ export function registerRestChat(app: FastifyInstance, options: RestChatOptions)
         if (event.type === 'started') await sse.data(render.role());
         else if (event.type === 'delta') await sse.data(render.delta(event.text));
         else if (event.type === 'completed') await sse.data(render.finish(event.result));
+        else if (event.type === 'tool') await sse.comment(`x_tool ${JSON.stringify(toolProgress(event))}`);
         else await sse.data(JSON.stringify(errorBody(new AppError(event.code, event.message), request.id)));
       }
       await sse.data('[DONE]');

@@ -1,4 +1,4 @@
-import type { ChatResult, Usage } from '../contract/chat.ts';
+import type { ChatEvent, ChatResult, Usage } from '../contract/chat.ts';
 
 /** The legacy client's usage names (design note §2.3). */
 export function restUsage(usage: Usage | null) {
@@ -31,4 +31,9 @@ export function chunkRenderer(runId: string, model: string, created = Math.floor
     finish: (result: ChatResult) =>
       `${head}{"index":0,"delta":{},"finish_reason":${JSON.stringify(result.finishReason ?? 'stop')}}],"usage":${JSON.stringify(restUsage(result.usage))},"attachments":${JSON.stringify(result.attachments)}}`,
   };
+}
+
+/** Tool progress on REST streams (an `: x_tool {…}` SSE comment): name, phase, title and status, nothing else. */
+export function toolProgress(event: Extract<ChatEvent, { type: 'tool' }>) {
+  return { name: event.name, phase: event.phase, title: event.title, status: event.status };
 }

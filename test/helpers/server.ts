@@ -34,6 +34,8 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     ALLOW_ANONYMOUS: apiKeys.length === 0 ? 'true' : 'false',
     OPENCLAW_GATEWAY_URL: options.gatewayUrl ?? gateway.url,
     OPENCLAW_GATEWAY_TOKEN: 'fake-token',
+    // The fake speaks HTTP; ws tests use startWsTestServer (test/helpers/ws-server.ts).
+    OPENCLAW_TRANSPORT: 'http',
     PORT: '0',
     DATABASE_URL: 'sqlite::memory:',
     ...options.env,

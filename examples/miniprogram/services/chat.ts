@@ -81,10 +81,14 @@ export async function sendFile(history: HistoryMessage[], file: { path: string; 
   return result.message.content;
 }
 
-/** Streams the answer; `onText` gets the whole text so far. Keep the returned stream to `cancel()` it. */
+/**
+ * Streams the answer; `onText` gets the whole text so far, `onTool` a status line while the agent uses a tool
+ * (empty when it is done). Keep the returned stream to `cancel()` it.
+ */
 export function streamMessage(
   history: HistoryMessage[],
   onText: (text: string) => void,
+  onTool: (status: string) => void = () => {},
 ): { stream: ChatStream; done: Promise<string> } {
   const stream = chatClient.chatStream(chatInput(history));
   const done = (async () => {
@@ -93,6 +97,8 @@ export function streamMessage(
       if (event.__typename === 'ChatDelta') {
         text += event.text;
         onText(text);
+      } else if (event.__typename === 'ChatToolCall') {
+        onTool(event.phase === 'started' ? `正在使用工具：${event.title ?? event.name}` : '');
       } else if (event.__typename === 'ChatCompleted') {
         return event.result.message.content;
       } else if (event.__typename === 'ChatFailed') {

@@ -1,4 +1,4 @@
-import type { ChatEvent } from '../../contract/chat.ts';
+import { type ChatEvent, TOOL_PHASES } from '../../contract/chat.ts';
 import { builder } from '../builder.ts';
 import { ChatResultRef } from './chat-result.ts';
 
@@ -35,9 +35,30 @@ export const ChatFailedRef = builder.objectRef<EventOf<'failed'>>('ChatFailed').
   }),
 });
 
-const REFS = { started: ChatStartedRef, delta: ChatDeltaRef, completed: ChatCompletedRef, failed: ChatFailedRef };
+const ToolCallPhaseEnum = builder.enumType('ToolCallPhase', { values: TOOL_PHASES });
+
+export const ChatToolCallRef = builder.objectRef<EventOf<'tool'>>('ChatToolCall').implement({
+  description:
+    'The agent started or finished a tool (ws transport), e.g. to show "正在使用工具：…". Carries no tool arguments or results.',
+  fields: (t) => ({
+    runId: t.exposeID('runId'),
+    eventId: t.exposeString('eventId'),
+    name: t.exposeString('name'),
+    phase: t.field({ type: ToolCallPhaseEnum, resolve: (e) => e.phase }),
+    title: t.exposeString('title', { nullable: true }),
+    status: t.exposeString('status', { nullable: true }),
+  }),
+});
+
+const REFS = {
+  started: ChatStartedRef,
+  delta: ChatDeltaRef,
+  completed: ChatCompletedRef,
+  failed: ChatFailedRef,
+  tool: ChatToolCallRef,
+};
 
 export const ChatEventRef = builder.unionType('ChatEvent', {
-  types: [ChatStartedRef, ChatDeltaRef, ChatCompletedRef, ChatFailedRef],
+  types: [ChatStartedRef, ChatDeltaRef, ChatCompletedRef, ChatFailedRef, ChatToolCallRef],
   resolveType: (event) => REFS[(event as ChatEvent).type],
 });

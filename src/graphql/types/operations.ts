@@ -20,6 +20,7 @@ function toContractInput(input: GraphQLSendChatInput) {
     user: input.user ?? undefined,
     conversationId: input.conversationId == null ? undefined : String(input.conversationId),
     agentId: input.agentId ?? undefined,
+    thinking: input.thinking ?? undefined,
     attachments,
   });
 }

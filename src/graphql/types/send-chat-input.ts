@@ -1,5 +1,5 @@
 import { builder } from '../builder.ts';
-import { ChatRoleEnum } from './chat-role.ts';
+import { ChatRoleEnum, ThinkingLevelEnum } from './chat-role.ts';
 
 export const ChatMessageInputRef = builder.inputType('ChatMessageInput', {
   fields: (t) => ({
@@ -51,5 +51,6 @@ export const SendChatInputRef = builder.inputType('SendChatInput', {
     }),
     attachments: t.field({ type: [AttachmentInputRef], description: 'Attached to the last user message.' }),
     agentId: t.string(),
+    thinking: t.field({ type: ThinkingLevelEnum }),
   }),
 });

@@ -17,22 +17,26 @@ declare const wx: {
 };
 
 interface ChatPage {
-  data: { messages: HistoryMessage[]; input: string; streaming: boolean };
+  data: { messages: HistoryMessage[]; input: string; streaming: boolean; toolStatus: string };
   setData(data: Record<string, unknown>): void;
   stream?: ChatStream;
 }
 
 Page({
-  data: { messages: [], input: '', streaming: false },
+  data: { messages: [], input: '', streaming: false, toolStatus: '' },
 
   async onSend(this: ChatPage) {
     const history: HistoryMessage[] = [...this.data.messages, { role: 'user', content: this.data.input }];
     const answerIndex = history.length;
     this.setData({ messages: [...history, { role: 'assistant', content: '' }], input: '', streaming: true });
-    const { stream, done } = streamMessage(history, (text) => {
-      // Update only the growing message, not the whole list.
-      this.setData({ [`messages[${answerIndex}].content`]: text });
-    });
+    const { stream, done } = streamMessage(
+      history,
+      (text) => {
+        // Update only the growing message, not the whole list.
+        this.setData({ [`messages[${answerIndex}].content`]: text });
+      },
+      (toolStatus) => this.setData({ toolStatus }),
+    );
     this.stream = stream;
     try {
       const answer = await done;
@@ -41,7 +45,7 @@ Page({
       wx.showToast({ title: describeError(error), icon: 'none' });
     } finally {
       this.stream = undefined;
-      this.setData({ streaming: false });
+      this.setData({ streaming: false, toolStatus: '' });
     }
   },
 

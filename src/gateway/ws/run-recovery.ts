@@ -1,0 +1,96 @@
+import { AppError } from '../../contract/errors.ts';
+import type { GatewayEvent, GatewayMedia } from '../events.ts';
+import type { WsConnection } from './connection.ts';
+import { mapRequestError } from './request-errors.ts';
+import { mediaBlocks, messageText } from './run-events.ts';
+
+export interface RecoveryOptions {
+  connection: WsConnection;
+  requestTimeoutMs: number;
+}
+
+const MEDIA_POLLS = 6;
+const MEDIA_POLL_MS = 150;
+
+/**
+ * After a reconnect: events sent while we were away are gone, so ask the gateway how the run ended
+ * (`agent.wait`, long-polled) and read its answer from `chat.history`. Undefined when the live events won.
+ */
+export async function recoverRun(
+  options: RecoveryOptions,
+  runId: string,
+  sessionKey: string,
+  ended: () => boolean,
+): Promise<GatewayEvent | undefined> {
+  const { connection, requestTimeoutMs } = options;
+  const pollMs = Math.max(1_000, requestTimeoutMs - 1_000);
+  try {
+    for (;;) {
+      if (ended()) return undefined;
+      const result = await connection.request<{
+        status?: string;
+        error?: unknown;
+        terminalReply?: { text?: unknown };
+      }>('agent.wait', { runId, timeoutMs: pollMs }, pollMs + requestTimeoutMs);
+      if (result.status === 'timeout') continue;
+      if (result.status === 'ok') {
+        const text = (await historyText(connection, runId, sessionKey)) ?? String(result.terminalReply?.text ?? '');
+        return { type: 'completed', text, finishReason: 'stop', usage: null };
+      }
+      if (result.status === 'error') {
+        return { type: 'failed', error: new AppError('UPSTREAM_FAILED', 'The agent run failed on the gateway.') };
+      }
+      if (result.status === 'aborted') {
+        return { type: 'failed', error: new AppError('CANCELLED', 'The run was stopped on the gateway.') };
+      }
+      return {
+        type: 'failed',
+        error: new AppError(
+          'UPSTREAM_FAILED',
+          'The gateway lost the run while the connection was down; send it again.',
+        ),
+      };
+    }
+  } catch (error) {
+    if (ended()) return undefined;
+    return { type: 'failed', error: mapRequestError(error) };
+  }
+}
+
+/**
+ * Artifacts appear in chat.history 170-270 ms after the final (measured): poll a few times, bounded, and only for
+ * runs whose answer named media.
+ */
+export async function collectMedia(
+  connection: WsConnection,
+  runId: string,
+  sessionKey: string,
+  signal: AbortSignal,
+): Promise<GatewayMedia[]> {
+  for (let attempt = 0; attempt < MEDIA_POLLS; attempt++) {
+    await new Promise((resolve) => setTimeout(resolve, MEDIA_POLL_MS));
+    if (signal.aborted) return [];
+    const row = await historyRow(connection, runId, sessionKey);
+    const media = mediaBlocks(row);
+    if (media.length > 0) return media;
+  }
+  return [];
+}
+
+/** The run's assistant text from the transcript (MEDIA lines already turned into blocks there). */
+async function historyText(connection: WsConnection, runId: string, sessionKey: string): Promise<string | undefined> {
+  const row = await historyRow(connection, runId, sessionKey);
+  return row === undefined ? undefined : messageText(row);
+}
+
+async function historyRow(connection: WsConnection, runId: string, sessionKey: string): Promise<unknown> {
+  const history = await connection
+    .request<{ messages?: unknown[] }>('chat.history', { sessionKey, limit: 20 })
+    .catch(() => undefined);
+  const row = history?.messages?.findLast(
+    (m) =>
+      (m as { role?: unknown }).role === 'assistant' &&
+      (m as { __openclaw?: { runId?: unknown } }).__openclaw?.runId === runId,
+  );
+  return row;
+}
