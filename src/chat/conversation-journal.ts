@@ -9,6 +9,7 @@ import type { ConversationStore, NewAttachment, RunEnd } from '../store/conversa
 import { newId } from '../store/ids.ts';
 import { WriteBatcher } from '../store/write-batcher.ts';
 import { titleFrom, userTurnText } from './conversation-title.ts';
+import { PartialSaves } from './partial-saves.ts';
 import type { Principal } from './principal.ts';
 import type { Run } from './run.ts';
 import { sessionKeyFor } from './session.ts';
@@ -62,6 +63,7 @@ export class ConversationJournal {
   readonly #writes: WriteBatcher;
   /** Each tracked run's final write, so a non-streaming answer can be read back as soon as it is returned. */
   readonly #recorded = new WeakMap<Run, Promise<void>>();
+  readonly #partialSaves: PartialSaves;
   #closing = false;
 
   constructor(options: ConversationJournalOptions) {
@@ -69,6 +71,15 @@ export class ConversationJournal {
     this.#writes = new WriteBatcher({
       transaction: (work) => options.store.transaction(work),
       onError: (what, err) => options.log.error({ err }, `store: ${what} failed`),
+    });
+    const { store } = options;
+    this.#partialSaves = new PartialSaves({
+      intervalMs: options.partialSaveMs,
+      save: (changed) =>
+        this.#writes.write('partial save', async (tx) => {
+          const now = Date.now();
+          for (const { messageId, text } of changed) await store.savePartial(messageId, text, now, tx);
+        }),
     });
   }
 
@@ -146,16 +157,10 @@ export class ConversationJournal {
         tx,
       );
     });
-    let savedLength = 0;
-    const timer = setInterval(() => {
-      const text = run.partialText;
-      if (text.length === savedLength) return;
-      savedLength = text.length;
-      this.#writes.write('partial save', (tx) => store.savePartial(assistantId, text, Date.now(), tx));
-    }, this.#options.partialSaveMs);
-    timer.unref();
+    const saving = { messageId: assistantId, text: () => run.partialText };
+    this.#partialSaves.add(saving);
     const finish = (fields: Omit<RunEnd, 'now' | 'eventCount'>) => {
-      clearInterval(timer);
+      this.#partialSaves.delete(saving);
       const eventCount = Number(run.lastEventId);
       const record = { ...fields, eventCount, now: Date.now() };
       return this.#writes.write('run end', (tx) => store.recordRunEnd(assistantId, record, tx));

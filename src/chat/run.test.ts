@@ -48,10 +48,12 @@ describe('Run events', () => {
     expect(run.status).toBe('running');
   });
 
-  it('run ids are unique and URL-safe', () => {
-    const ids = new Set(Array.from({ length: 50 }, () => new Run('p', 'm').id));
-    expect(ids.size).toBe(50);
-    for (const id of ids) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  it('run ids are unique, URL-safe UUIDv7s, led by their creation time (ms)', () => {
+    const list = Array.from({ length: 50 }, () => new Run('p', 'm').id);
+    expect(new Set(list).size).toBe(50);
+    for (const id of list) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    const times = list.map((id) => id.slice(0, 13));
+    expect([...times].sort()).toEqual(times);
   });
 
   it('completed settles result, sets status and ignores later emits', async () => {

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { OutputAttachment, Usage } from '../contract/chat.ts';
 import { deleteOrphanBlobs } from './blobs.ts';
 import type { Database } from './database.ts';
+import { prepare } from './prepared.ts';
 import {
   type AttachmentRecord,
   type ConversationRecord,
@@ -10,11 +11,11 @@ import {
   toConversation,
   toMessage,
 } from './records.ts';
-import type { Executor, MessageStatus, StoreSchema } from './schema.ts';
+import type { ConversationTable, Executor, MessageStatus, MessageTable, StoreSchema } from './schema.ts';
 
 export type { Executor } from './schema.ts';
 
-import { type TurnStart, writeTurnStart } from './turn-start.ts';
+import { type TurnStart, turnStartQueries, writeTurnStart } from './turn-start.ts';
 
 export type { NewAttachment, TurnStart } from './turn-start.ts';
 
@@ -30,21 +31,63 @@ export interface RunEnd {
   now: number;
 }
 
+type RunEndRow = Pick<
+  MessageTable,
+  | 'id'
+  | 'content'
+  | 'usage'
+  | 'finish_reason'
+  | 'error_code'
+  | 'error_message'
+  | 'output_attachments'
+  | 'event_count'
+  | 'updated_at'
+> & { status: RunEnd['status'] };
+
 /** Conversations and messages, always scoped by owner: another owner's rows read as missing. */
 export class ConversationStore {
   readonly #db: Kysely<StoreSchema>;
+  readonly #queries;
 
   constructor(database: Database) {
-    this.#db = database.db;
+    const db = database.db;
+    this.#db = db;
+    // Every turn runs these: compiled once (see prepare()).
+    this.#queries = {
+      ...turnStartQueries(db),
+      get: prepare<{ owner: string; id: string }, ConversationTable>((p) =>
+        db.selectFrom('conversations').selectAll().where('id', '=', p('id')).where('owner', '=', p('owner')),
+      ),
+      savePartial: prepare<{ id: string; content: string; now: number }, never>((p) =>
+        db
+          .updateTable('messages')
+          .set({ content: p('content'), updated_at: p('now') })
+          .where('id', '=', p('id'))
+          .where('status', '=', 'running'),
+      ),
+      runEnd: prepare<RunEndRow, never>((p) =>
+        db
+          .updateTable('messages')
+          .set({
+            status: p('status'),
+            content: p('content'),
+            usage: p('usage'),
+            finish_reason: p('finish_reason'),
+            error_code: p('error_code'),
+            error_message: p('error_message'),
+            output_attachments: p('output_attachments'),
+            event_count: p('event_count'),
+            updated_at: p('updated_at'),
+          })
+          .where('id', '=', p('id'))
+          .where('status', '=', 'running'),
+      ),
+    };
   }
 
   async get(owner: string, id: string): Promise<ConversationRecord | undefined> {
-    const row = await this.#db
-      .selectFrom('conversations')
-      .selectAll()
-      .where('id', '=', id)
-      .where('owner', '=', owner)
-      .executeTakeFirst();
+    const { rows } = await this.#db.executeQuery(this.#queries.get({ owner, id }));
+    const row = rows[0];
     return row && toConversation(row);
   }
 
@@ -126,24 +169,19 @@ export class ConversationStore {
    */
   async recordTurnStart(turn: TurnStart, tx?: Executor): Promise<string> {
     if (!tx) return this.transaction((inner) => this.recordTurnStart(turn, inner));
-    return writeTurnStart(tx, turn);
+    return writeTurnStart(tx, this.#queries, turn);
   }
 
   /** A running answer's text so far (periodic, never per delta). */
   async savePartial(messageId: string, content: string, now: number, on: Executor = this.#db): Promise<void> {
-    await on
-      .updateTable('messages')
-      .set({ content, updated_at: now })
-      .where('id', '=', messageId)
-      .where('status', '=', 'running')
-      .execute();
+    await on.executeQuery(this.#queries.savePartial({ id: messageId, content, now }));
   }
 
   /** The one write at a run's end. */
   async recordRunEnd(messageId: string, end: RunEnd, on: Executor = this.#db): Promise<void> {
-    await on
-      .updateTable('messages')
-      .set({
+    await on.executeQuery(
+      this.#queries.runEnd({
+        id: messageId,
         status: end.status,
         content: end.content,
         usage: end.usage ? JSON.stringify(end.usage) : null,
@@ -153,10 +191,8 @@ export class ConversationStore {
         output_attachments: end.outputAttachments.length > 0 ? JSON.stringify(end.outputAttachments) : null,
         event_count: end.eventCount,
         updated_at: end.now,
-      })
-      .where('id', '=', messageId)
-      .where('status', '=', 'running')
-      .execute();
+      }),
+    );
   }
 
   /** Boot: answers a previous process left running can no longer finish. Returns how many. */

@@ -1,4 +1,6 @@
-import type { Executor } from './schema.ts';
+import type { Kysely } from 'kysely';
+import { prepare } from './prepared.ts';
+import type { ConversationTable, Executor, MessageTable, StoreSchema } from './schema.ts';
 
 export interface NewAttachment {
   id: string;
@@ -18,29 +20,82 @@ export interface TurnStart {
   now: number;
 }
 
+type NewConversation = Omit<ConversationTable, 'updated_at'>;
+type NewMessages = Pick<MessageTable, 'conversation_id' | 'created_at'> & {
+  userId: string;
+  userContent: string;
+  assistantId: string;
+  runId: string;
+  model: string;
+};
+
+/** The start's hot queries, compiled once per database (every turn runs them). */
+export function turnStartQueries(db: Kysely<StoreSchema>) {
+  return {
+    insertConversation: prepare<NewConversation, never>((p) =>
+      db
+        .insertInto('conversations')
+        .values({
+          id: p('id'),
+          owner: p('owner'),
+          title: p('title'),
+          session_key: p('session_key'),
+          external_key: p('external_key'),
+          created_at: p('created_at'),
+          updated_at: p('created_at'),
+        })
+        .onConflict((oc) => oc.columns(['owner', 'external_key']).doUpdateSet({ updated_at: p('created_at') })),
+    ),
+    touchConversation: prepare<{ id: string; owner: string; now: number }, never>((p) =>
+      db
+        .updateTable('conversations')
+        .set({ updated_at: p('now') })
+        .where('id', '=', p('id'))
+        .where('owner', '=', p('owner')),
+    ),
+    insertMessages: prepare<NewMessages, never>((p) => {
+      const message = {
+        conversation_id: p('conversation_id'),
+        created_at: p('created_at'),
+        updated_at: p('created_at'),
+      };
+      return db.insertInto('messages').values([
+        { ...message, id: p('userId'), role: 'user', content: p('userContent') },
+        {
+          ...message,
+          id: p('assistantId'),
+          role: 'assistant',
+          content: '',
+          status: 'running',
+          run_id: p('runId'),
+          model: p('model'),
+        },
+      ]);
+    }),
+  };
+}
+
+export type TurnStartQueries = ReturnType<typeof turnStartQueries>;
+
 /**
  * The one write at a run's start, inside `tx`: the conversation (created, upserted on its external key, or touched),
  * the user's turn with its attachments (bytes stored once per sha256), and the running answer. Returns the
  * conversation's id (an existing one for a legacy external key).
  */
-export async function writeTurnStart(tx: Executor, turn: TurnStart): Promise<string> {
+export async function writeTurnStart(tx: Executor, queries: TurnStartQueries, turn: TurnStart): Promise<string> {
   const { conversation: c, owner, now } = turn;
   let conversationId = c.id;
   if (c.fresh) {
-    const row = {
-      id: c.id,
-      owner,
-      title: c.title,
-      session_key: c.sessionKey,
-      external_key: c.externalKey ?? null,
-      created_at: now,
-      updated_at: now,
-    };
-    await tx
-      .insertInto('conversations')
-      .values(row)
-      .onConflict((oc) => oc.columns(['owner', 'external_key']).doUpdateSet({ updated_at: now }))
-      .execute();
+    await tx.executeQuery(
+      queries.insertConversation({
+        id: c.id,
+        owner,
+        title: c.title,
+        session_key: c.sessionKey,
+        external_key: c.externalKey ?? null,
+        created_at: now,
+      }),
+    );
     if (c.externalKey) {
       const existing = await tx
         .selectFrom('conversations')
@@ -51,29 +106,19 @@ export async function writeTurnStart(tx: Executor, turn: TurnStart): Promise<str
       conversationId = existing.id;
     }
   } else {
-    await tx
-      .updateTable('conversations')
-      .set({ updated_at: now })
-      .where('id', '=', c.id)
-      .where('owner', '=', owner)
-      .execute();
+    await tx.executeQuery(queries.touchConversation({ id: c.id, owner, now }));
   }
-  const message = { conversation_id: conversationId, created_at: now, updated_at: now };
-  await tx
-    .insertInto('messages')
-    .values([
-      { ...message, id: turn.user.id, role: 'user', content: turn.user.content },
-      {
-        ...message,
-        id: turn.assistant.id,
-        role: 'assistant',
-        content: '',
-        status: 'running',
-        run_id: turn.assistant.runId,
-        model: turn.assistant.model,
-      },
-    ])
-    .execute();
+  await tx.executeQuery(
+    queries.insertMessages({
+      conversation_id: conversationId,
+      created_at: now,
+      userId: turn.user.id,
+      userContent: turn.user.content,
+      assistantId: turn.assistant.id,
+      runId: turn.assistant.runId,
+      model: turn.assistant.model,
+    }),
+  );
   for (const [position, a] of turn.user.attachments.entries()) {
     await tx
       .insertInto('blobs')
