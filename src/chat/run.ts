@@ -1,4 +1,7 @@
-import { randomUUIDv7 } from 'node:crypto';
+import * as crypto from 'node:crypto';
+
+/** Node 24 has UUIDv7; older supported Nodes (engines) fall back to v4, which only loses the index locality. */
+const newRunId: () => string = crypto.randomUUIDv7 ?? crypto.randomUUID;
 import type { ChatEvent, ChatResult } from '../contract/chat.ts';
 import { AppError } from '../contract/errors.ts';
 import type { RunLog } from './service.ts';
@@ -44,7 +47,7 @@ export class Run {
    * first keeps the store's run_id index appended at its right edge, where random ids dirtied a different page of
    * it every turn. Drawn from Node's pooled entropy cache (randomBytes would hit the OS every run).
    */
-  readonly id = randomUUIDv7();
+  readonly id = newRunId();
   readonly principalId: string;
   readonly model: string;
   readonly createdAt = Date.now();
