@@ -1,10 +1,11 @@
 import * as crypto from 'node:crypto';
 
-/** Node 24 has UUIDv7; older supported Nodes (engines) fall back to v4, which only loses the index locality. */
-const newRunId: () => string = crypto.randomUUIDv7 ?? crypto.randomUUID;
 import type { ChatEvent, ChatResult } from '../contract/chat.ts';
 import { AppError } from '../contract/errors.ts';
 import type { RunLog } from './service.ts';
+
+/** Node 24 has UUIDv7; older supported Nodes (engines) fall back to v4, which only loses the index locality. */
+const newRunId: () => string = crypto.randomUUIDv7 ?? crypto.randomUUID;
 
 type EventBody =
   | { type: 'started'; conversationId?: string }
