@@ -125,6 +125,17 @@ export type ChatEventFieldsFragment =
   | ChatEventFields_ChatToolCall_Fragment
 ;
 
+export type UsageFieldsFragment = { __typename: 'Usage', inputTokens: number, outputTokens: number, totalTokens: number };
+
+type AttachmentFields_FileAttachment_Fragment = { __typename: 'FileAttachment', url: string, name: string | null, mimeType: string | null, size: number | null };
+
+type AttachmentFields_ImageAttachment_Fragment = { __typename: 'ImageAttachment', url: string, alt: string | null, mimeType: string | null, size: number | null };
+
+export type AttachmentFieldsFragment =
+  | AttachmentFields_FileAttachment_Fragment
+  | AttachmentFields_ImageAttachment_Fragment
+;
+
 export type LimitsQueryVariables = Exact<{ [key: string]: never; }>;
 
 
@@ -138,6 +149,30 @@ export const ConversationFieldsFragmentDoc = new TypedDocumentString(`
   updatedAt
 }
     `, {"fragmentName":"ConversationFields"});
+export const UsageFieldsFragmentDoc = new TypedDocumentString(`
+    fragment UsageFields on Usage {
+  inputTokens
+  outputTokens
+  totalTokens
+}
+    `, {"fragmentName":"UsageFields"});
+export const AttachmentFieldsFragmentDoc = new TypedDocumentString(`
+    fragment AttachmentFields on Attachment {
+  __typename
+  ... on ImageAttachment {
+    url
+    alt
+    mimeType
+    size
+  }
+  ... on FileAttachment {
+    url
+    name
+    mimeType
+    size
+  }
+}
+    `, {"fragmentName":"AttachmentFields"});
 export const MessageFieldsFragmentDoc = new TypedDocumentString(`
     fragment MessageFields on Message {
   id
@@ -146,30 +181,35 @@ export const MessageFieldsFragmentDoc = new TypedDocumentString(`
   status
   runId
   usage {
-    inputTokens
-    outputTokens
-    totalTokens
+    ...UsageFields
   }
   finishReason
   errorCode
   createdAt
   attachments {
-    __typename
-    ... on ImageAttachment {
-      url
-      alt
-      mimeType
-      size
-    }
-    ... on FileAttachment {
-      url
-      name
-      mimeType
-      size
-    }
+    ...AttachmentFields
   }
 }
-    `, {"fragmentName":"MessageFields"});
+    fragment UsageFields on Usage {
+  inputTokens
+  outputTokens
+  totalTokens
+}
+fragment AttachmentFields on Attachment {
+  __typename
+  ... on ImageAttachment {
+    url
+    alt
+    mimeType
+    size
+  }
+  ... on FileAttachment {
+    url
+    name
+    mimeType
+    size
+  }
+}`, {"fragmentName":"MessageFields"});
 export const PageInfoFieldsFragmentDoc = new TypedDocumentString(`
     fragment PageInfoFields on PageInfo {
   hasNextPage
@@ -189,27 +229,32 @@ export const ChatResultFieldsFragmentDoc = new TypedDocumentString(`
   }
   finishReason
   usage {
-    inputTokens
-    outputTokens
-    totalTokens
+    ...UsageFields
   }
   attachments {
-    __typename
-    ... on ImageAttachment {
-      url
-      alt
-      mimeType
-      size
-    }
-    ... on FileAttachment {
-      url
-      name
-      mimeType
-      size
-    }
+    ...AttachmentFields
   }
 }
-    `, {"fragmentName":"ChatResultFields"});
+    fragment UsageFields on Usage {
+  inputTokens
+  outputTokens
+  totalTokens
+}
+fragment AttachmentFields on Attachment {
+  __typename
+  ... on ImageAttachment {
+    url
+    alt
+    mimeType
+    size
+  }
+  ... on FileAttachment {
+    url
+    name
+    mimeType
+    size
+  }
+}`, {"fragmentName":"ChatResultFields"});
 export const ChatEventFieldsFragmentDoc = new TypedDocumentString(`
     fragment ChatEventFields on ChatEvent {
   __typename
@@ -255,24 +300,30 @@ export const ChatEventFieldsFragmentDoc = new TypedDocumentString(`
   }
   finishReason
   usage {
-    inputTokens
-    outputTokens
-    totalTokens
+    ...UsageFields
   }
   attachments {
-    __typename
-    ... on ImageAttachment {
-      url
-      alt
-      mimeType
-      size
-    }
-    ... on FileAttachment {
-      url
-      name
-      mimeType
-      size
-    }
+    ...AttachmentFields
+  }
+}
+fragment UsageFields on Usage {
+  inputTokens
+  outputTokens
+  totalTokens
+}
+fragment AttachmentFields on Attachment {
+  __typename
+  ... on ImageAttachment {
+    url
+    alt
+    mimeType
+    size
+  }
+  ... on FileAttachment {
+    url
+    name
+    mimeType
+    size
   }
 }`, {"fragmentName":"ChatEventFields"});
 export const SendChatDocument = new TypedDocumentString(`
@@ -291,24 +342,30 @@ export const SendChatDocument = new TypedDocumentString(`
   }
   finishReason
   usage {
-    inputTokens
-    outputTokens
-    totalTokens
+    ...UsageFields
   }
   attachments {
-    __typename
-    ... on ImageAttachment {
-      url
-      alt
-      mimeType
-      size
-    }
-    ... on FileAttachment {
-      url
-      name
-      mimeType
-      size
-    }
+    ...AttachmentFields
+  }
+}
+fragment UsageFields on Usage {
+  inputTokens
+  outputTokens
+  totalTokens
+}
+fragment AttachmentFields on Attachment {
+  __typename
+  ... on ImageAttachment {
+    url
+    alt
+    mimeType
+    size
+  }
+  ... on FileAttachment {
+    url
+    name
+    mimeType
+    size
   }
 }`);
 export const CancelChatDocument = new TypedDocumentString(`
@@ -332,24 +389,10 @@ export const ChatStreamDocument = new TypedDocumentString(`
   }
   finishReason
   usage {
-    inputTokens
-    outputTokens
-    totalTokens
+    ...UsageFields
   }
   attachments {
-    __typename
-    ... on ImageAttachment {
-      url
-      alt
-      mimeType
-      size
-    }
-    ... on FileAttachment {
-      url
-      name
-      mimeType
-      size
-    }
+    ...AttachmentFields
   }
 }
 fragment ChatEventFields on ChatEvent {
@@ -384,6 +427,26 @@ fragment ChatEventFields on ChatEvent {
     phase
     title
     status
+  }
+}
+fragment UsageFields on Usage {
+  inputTokens
+  outputTokens
+  totalTokens
+}
+fragment AttachmentFields on Attachment {
+  __typename
+  ... on ImageAttachment {
+    url
+    alt
+    mimeType
+    size
+  }
+  ... on FileAttachment {
+    url
+    name
+    mimeType
+    size
   }
 }`);
 export const ChatEventsDocument = new TypedDocumentString(`
@@ -402,24 +465,10 @@ export const ChatEventsDocument = new TypedDocumentString(`
   }
   finishReason
   usage {
-    inputTokens
-    outputTokens
-    totalTokens
+    ...UsageFields
   }
   attachments {
-    __typename
-    ... on ImageAttachment {
-      url
-      alt
-      mimeType
-      size
-    }
-    ... on FileAttachment {
-      url
-      name
-      mimeType
-      size
-    }
+    ...AttachmentFields
   }
 }
 fragment ChatEventFields on ChatEvent {
@@ -454,6 +503,26 @@ fragment ChatEventFields on ChatEvent {
     phase
     title
     status
+  }
+}
+fragment UsageFields on Usage {
+  inputTokens
+  outputTokens
+  totalTokens
+}
+fragment AttachmentFields on Attachment {
+  __typename
+  ... on ImageAttachment {
+    url
+    alt
+    mimeType
+    size
+  }
+  ... on FileAttachment {
+    url
+    name
+    mimeType
+    size
   }
 }`);
 export const ConversationsDocument = new TypedDocumentString(`
@@ -512,27 +581,13 @@ fragment MessageFields on Message {
   status
   runId
   usage {
-    inputTokens
-    outputTokens
-    totalTokens
+    ...UsageFields
   }
   finishReason
   errorCode
   createdAt
   attachments {
-    __typename
-    ... on ImageAttachment {
-      url
-      alt
-      mimeType
-      size
-    }
-    ... on FileAttachment {
-      url
-      name
-      mimeType
-      size
-    }
+    ...AttachmentFields
   }
 }
 fragment PageInfoFields on PageInfo {
@@ -540,6 +595,26 @@ fragment PageInfoFields on PageInfo {
   hasPreviousPage
   startCursor
   endCursor
+}
+fragment UsageFields on Usage {
+  inputTokens
+  outputTokens
+  totalTokens
+}
+fragment AttachmentFields on Attachment {
+  __typename
+  ... on ImageAttachment {
+    url
+    alt
+    mimeType
+    size
+  }
+  ... on FileAttachment {
+    url
+    name
+    mimeType
+    size
+  }
 }`);
 export const RenameConversationDocument = new TypedDocumentString(`
     mutation RenameConversation($id: ID!, $title: String!) {
