@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import { PassThrough, type Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { AppError } from '../contract/errors.ts';
@@ -42,6 +43,8 @@ export function registerBodyTimeouts(app: FastifyInstance, options: BodyTimeoutO
     // No body to receive (GET, a websocket upgrade): nothing to time.
     const headers = request.headers;
     if (headers['content-length'] === undefined && headers['transfer-encoding'] === undefined) return payload;
+    // Already received whole (most small calls arrive with their headers): nothing left to time, nothing to wrap.
+    if ((payload as Partial<IncomingMessage>).complete === true) return payload;
     const guard = new PassThrough();
     // The parser listens for the error it reports; this keeps one nobody reads from crashing the process.
     guard.on('error', () => {});
