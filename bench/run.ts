@@ -34,7 +34,7 @@ import { type CpuResult, runCpu } from './scenarios/cpu.ts';
 import { profileImage, runImage } from './scenarios/image.ts';
 import { type LatencyResult, runLatency } from './scenarios/latency.ts';
 import { probeRunLimit, runOpenStreams } from './scenarios/open-streams.ts';
-import { runStore } from './scenarios/store.ts';
+import { measureStore } from './scenarios/store.ts';
 import { runStreamDeltas } from './scenarios/stream-deltas.ts';
 import { runTransport } from './scenarios/transports.ts';
 
@@ -258,22 +258,13 @@ async function main(): Promise<void> {
   const image = await runImage({ fake, imageBytes: CONFIG.imageBytes, repeats: CONFIG.imageRepeats, maxMs: 60_000 });
 
   log('6/6 store: persisted GraphQL sendChat with a conversation (SQLite) vs the same call without a store');
-  const stored = await startServer({ gatewayUrl: fake.url, name: 'server (SQLite store)' });
-  const stateless = await startServer({
-    gatewayUrl: fake.url,
-    name: 'server (no store)',
-    env: { DATABASE_URL: 'none' },
-  });
-  const store = await runStore({
-    stored,
-    stateless,
+  const store = await measureStore(fake, {
     warmup: CONFIG.storeWarmup,
     rounds: CONFIG.storeRounds,
     requests: CONFIG.storeRequests,
     concurrency: CONFIG.concurrency,
     newConversations: { blocks: CONFIG.storeNewBlocks, requests: CONFIG.storeNewRequests },
   });
-  await Promise.all([stopProc(stored), stopProc(stateless)]);
 
   const overTarget = cpu.surfaces.filter(
     (s) =>

@@ -4,8 +4,8 @@
  * sustained load of new conversations. `BENCH_QUICK=1` for a shorter run.
  */
 import { round } from './load.ts';
-import { buildServer, startFake, startServer, stopAll } from './processes.ts';
-import { runStore } from './scenarios/store.ts';
+import { buildServer, startFake, stopAll } from './processes.ts';
+import { measureStore } from './scenarios/store.ts';
 
 const QUICK = process.env.BENCH_QUICK === '1' || process.env.BENCH_QUICK === 'true';
 const CONFIG = QUICK
@@ -15,15 +15,7 @@ const CONFIG = QUICK
 try {
   buildServer();
   const fake = await startFake();
-  const stored = await startServer({ gatewayUrl: fake.url, name: 'server (SQLite store)' });
-  const stateless = await startServer({
-    gatewayUrl: fake.url,
-    name: 'server (no store)',
-    env: { DATABASE_URL: 'none' },
-  });
-  const result = await runStore({
-    stored,
-    stateless,
+  const result = await measureStore(fake, {
     warmup: CONFIG.warmup,
     rounds: CONFIG.rounds,
     requests: CONFIG.requests,

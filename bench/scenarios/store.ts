@@ -7,7 +7,7 @@
  * Then a sustained load of new conversations on the stored server, with its RSS read after every block.
  */
 import { checkedPost, makePool, median, post, range, round, runLoad } from '../load.ts';
-import { cpuMicros, memStatus, type Proc, sleep } from '../processes.ts';
+import { cpuMicros, memStatus, type Proc, sleep, startServer, stopProc } from '../processes.ts';
 import { SERVER_HEADERS } from '../requests.ts';
 
 export interface StoreOptions {
@@ -118,5 +118,23 @@ export async function runStore(options: StoreOptions): Promise<StoreResult> {
     };
   } finally {
     await Promise.all([storedPool.close(), statelessPool.close()]);
+  }
+}
+
+/** Starts the two servers (SQLite, and DATABASE_URL=none) before `fake`, runs the scenario, stops them. */
+export async function measureStore(
+  fake: Proc,
+  options: Omit<StoreOptions, 'stored' | 'stateless'>,
+): Promise<StoreResult> {
+  const stored = await startServer({ gatewayUrl: fake.url, name: 'server (SQLite store)' });
+  const stateless = await startServer({
+    gatewayUrl: fake.url,
+    name: 'server (no store)',
+    env: { DATABASE_URL: 'none' },
+  });
+  try {
+    return await runStore({ stored, stateless, ...options });
+  } finally {
+    await Promise.all([stopProc(stored), stopProc(stateless)]);
   }
 }

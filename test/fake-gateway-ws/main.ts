@@ -3,22 +3,12 @@
  * Env: FAKE_GATEWAY_PORT (default 0: any), FAKE_GATEWAY_TOKEN (default 'fake-token').
  * Prints one line `FAKE_GATEWAY_URL=http://127.0.0.1:PORT` once listening.
  */
+
+import { serveStandalone } from '../helpers/standalone.ts';
 import { startFakeWsGateway } from './fake-ws-gateway.ts';
 
 const gateway = await startFakeWsGateway({
   port: Number(process.env.FAKE_GATEWAY_PORT ?? 0),
   token: process.env.FAKE_GATEWAY_TOKEN || 'fake-token',
 });
-process.stdout.write(`FAKE_GATEWAY_URL=${gateway.url}\n`);
-
-let stopping = false;
-const stop = () => {
-  if (stopping) return;
-  stopping = true;
-  gateway.close().then(
-    () => process.exit(0),
-    () => process.exit(1),
-  );
-};
-process.once('SIGINT', stop);
-process.once('SIGTERM', stop);
+serveStandalone(gateway);

@@ -4,6 +4,8 @@
  * FAKE_GATEWAY_HOST (default 127.0.0.1), FAKE_GATEWAY_DELTA_DELAY_MS (default 0).
  * Prints one line `FAKE_GATEWAY_URL=http://127.0.0.1:PORT` once listening.
  */
+
+import { serveStandalone } from '../helpers/standalone.ts';
 import { startFakeGateway } from './fake-gateway.ts';
 
 const gateway = await startFakeGateway({
@@ -12,16 +14,4 @@ const gateway = await startFakeGateway({
   host: process.env.FAKE_GATEWAY_HOST || '127.0.0.1',
   deltaDelayMs: Number(process.env.FAKE_GATEWAY_DELTA_DELAY_MS ?? 0),
 });
-process.stdout.write(`FAKE_GATEWAY_URL=${gateway.url}\n`);
-
-let stopping = false;
-const stop = () => {
-  if (stopping) return;
-  stopping = true;
-  gateway.close().then(
-    () => process.exit(0),
-    () => process.exit(1),
-  );
-};
-process.once('SIGINT', stop);
-process.once('SIGTERM', stop);
+serveStandalone(gateway);

@@ -1,0 +1,15 @@
+/** What `node test/fake-*\/main.ts` runs: a started fake announced on stdout, closed on SIGINT/SIGTERM. */
+export function serveStandalone(gateway: { url: string; close(): Promise<void> }): void {
+  process.stdout.write(`FAKE_GATEWAY_URL=${gateway.url}\n`);
+  let stopping = false;
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    gateway.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
