@@ -209,6 +209,8 @@ export type Mutation = {
   deleteConversation: Scalars['Boolean']['output'];
   /** NOT_FOUND when it does not exist or is not the caller’s. */
   renameConversation: Conversation;
+  /** Starts a fresh agent session for the next turn: the stored messages stay, the agent no longer sees them. NOT_FOUND when missing or not the caller’s. */
+  resetConversation: Conversation;
   /** One turn, answered when complete. Prefer the chatStream subscription on phones (60 s request cap). */
   sendChat: ChatResult;
 };
@@ -227,6 +229,11 @@ export type MutationDeleteConversationArgs = {
 export type MutationRenameConversationArgs = {
   id: Scalars['ID']['input'];
   title: Scalars['String']['input'];
+};
+
+
+export type MutationResetConversationArgs = {
+  id: Scalars['ID']['input'];
 };
 
 

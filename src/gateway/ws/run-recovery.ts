@@ -1,15 +1,14 @@
 import { AppError } from '../../contract/errors.ts';
-import type { GatewayEvent, GatewayMedia } from '../events.ts';
+import type { GatewayEvent } from '../events.ts';
 import type { WsConnection } from './connection.ts';
 import { mapRequestError } from './request-errors.ts';
-import { mediaBlocks, messageText } from './run-events.ts';
+import { type ArtifactRef, mediaBlocks, messageText } from './run-events.ts';
 
 export interface RecoveryOptions {
   connection: WsConnection;
   requestTimeoutMs: number;
 }
 
-const MEDIA_POLLS = 6;
 const MEDIA_POLL_MS = 150;
 
 /**
@@ -58,21 +57,23 @@ export async function recoverRun(
 }
 
 /**
- * Artifacts appear in chat.history 170-270 ms after the final (measured): poll a few times, bounded, and only for
- * runs whose answer named media.
+ * Artifacts appear in chat.history 170-270 ms after the final (measured), one block per MEDIA: line the answer named
+ * (`expected`), or an `attachment_error` block for one the gateway failed to fetch. Polled every 150 ms until all
+ * are there or `waitMs` has passed; what is there by then is returned.
  */
 export async function collectMedia(
   connection: WsConnection,
-  runId: string,
-  sessionKey: string,
+  run: { runId: string; sessionKey: string; expected: number; waitMs: number },
   signal: AbortSignal,
-): Promise<GatewayMedia[]> {
-  for (let attempt = 0; attempt < MEDIA_POLLS; attempt++) {
-    await new Promise((resolve) => setTimeout(resolve, MEDIA_POLL_MS));
-    if (signal.aborted) return [];
-    const row = await historyRow(connection, runId, sessionKey);
-    const media = mediaBlocks(row);
-    if (media.length > 0) return media;
+): Promise<ArtifactRef[]> {
+  const deadline = performance.now() + run.waitMs;
+  let refs: ArtifactRef[] = [];
+  while (!signal.aborted) {
+    const wait = Math.min(MEDIA_POLL_MS, deadline - performance.now());
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    const found = mediaBlocks(await historyRow(connection, run.runId, run.sessionKey));
+    refs = found.refs;
+    if (refs.length + found.failed >= run.expected || performance.now() >= deadline) return refs;
   }
   return [];
 }

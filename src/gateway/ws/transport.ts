@@ -2,8 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { AppError } from '../../contract/errors.ts';
 import type { ReadyState } from '../client.ts';
 import { sanitizeUpstreamMessage, upstreamTooLarge } from '../errors.ts';
-import type { Completion, GatewayEvent } from '../events.ts';
+import type { Completion, GatewayEvent, GeneratedMedia } from '../events.ts';
 import type { GatewayChatRequest } from '../translate.ts';
+import { type ArtifactDownloadOptions, downloadArtifacts } from './artifact-download.ts';
 import { buildChatSend } from './chat-send.ts';
 import type { RunSignal, WsConnection } from './connection.ts';
 import { mapRequestError } from './request-errors.ts';
@@ -15,6 +16,9 @@ export interface WsChatGatewayOptions {
   requestTimeoutMs: number;
   recoveryTimeoutMs: number;
   maxAnswerBytes: number;
+  /** Generated media: how long to wait for it after the final, and how it is downloaded. */
+  media: Omit<ArtifactDownloadOptions, 'connection'> & { waitMs: number };
+  log?: { warn(fields: Record<string, unknown>, message: string): void };
 }
 
 /** The gateway's answer to an unsupported thinking level is an ordinary final saying so. */
@@ -91,7 +95,7 @@ export class WsChatGateway {
       let text = '';
       let bytes = 0;
       let lostSince: number | undefined;
-      let mediaPending = false;
+      let mediaExpected = 0;
       for (;;) {
         signal.throwIfAborted();
         const item = queue.shift();
@@ -148,13 +152,14 @@ export class WsChatGateway {
           if (Buffer.byteLength(finalText) > this.#options.maxAnswerBytes) {
             throw upstreamTooLarge('answer', this.#options.maxAnswerBytes);
           }
-          const media = mediaPending ? await collectMedia(connection, runId, params.sessionKey, signal) : undefined;
+          const media =
+            mediaExpected > 0 ? await this.#media(request, runId, params.sessionKey, mediaExpected, signal) : [];
           yield {
             type: 'completed',
             text: finalText,
             finishReason: event.stopReason ?? 'stop',
             usage: null,
-            ...(media?.length ? { media } : {}),
+            ...(media.length > 0 ? { media } : {}),
           };
           return;
         } else if (event.type === 'error') {
@@ -163,7 +168,7 @@ export class WsChatGateway {
           yield { type: 'failed', error: new AppError('UPSTREAM_FAILED', message) };
           return;
         } else if (event.type === 'media-pending') {
-          mediaPending = true;
+          mediaExpected += event.count;
         } else if (event.type === 'aborted') {
           yield { type: 'failed', error: new AppError('CANCELLED', 'The run was stopped on the gateway.') };
           return;
@@ -179,6 +184,35 @@ export class WsChatGateway {
       signal.removeEventListener('abort', onAbort);
       wake = undefined;
     }
+  }
+
+  /** The run's generated media from chat.history, downloaded when the request keeps media (else only logged). */
+  async #media(
+    request: GatewayChatRequest,
+    runId: string,
+    sessionKey: string,
+    expected: number,
+    signal: AbortSignal,
+  ): Promise<GeneratedMedia[]> {
+    const { connection, media, log } = this.#options;
+    const refs = await collectMedia(connection, { runId, sessionKey, expected, waitMs: media.waitMs }, signal);
+    if (refs.length === 0) {
+      log?.warn(
+        { runId, expected },
+        'generated media named by the answer did not reach the gateway transcript in time',
+      );
+      return [];
+    }
+    if (!request.keepMedia) {
+      log?.warn(
+        { runId, artifacts: refs.length },
+        'generated media not kept: the run belongs to no stored conversation (DATABASE_URL=none or a stateless call)',
+      );
+      return [];
+    }
+    return downloadArtifacts({ ...media, connection }, sessionKey, refs, signal, (message, fields) =>
+      log?.warn({ runId, ...fields }, message),
+    );
   }
 
   /** chat.send; a connection lost before the ack is retried once on the next connection (same idempotency key). */
