@@ -209,12 +209,19 @@ export async function startFakeWsGateway(options: FakeWsGatewayOptions = {}): Pr
           deltaText: 'Here is the local cat.',
           message: assistant('Here is the local cat.'),
         });
-        finish(run, 'Here is the local cat.');
-        if (message.includes('FAKE_MEDIA_NEVER')) return;
-        setTimeout(() => {
-          const row = history.get(run.sessionKey)?.find((r) => (r.__openclaw as { runId: string }).runId === runId);
-          (row?.content as unknown[] | undefined)?.push(...blocks);
-        }, 200);
+        const complete = () => {
+          finish(run, 'Here is the local cat.');
+          if (message.includes('FAKE_MEDIA_NEVER')) return;
+          setTimeout(() => {
+            const row = history.get(run.sessionKey)?.find((r) => (r.__openclaw as { runId: string }).runId === runId);
+            (row?.content as unknown[] | undefined)?.push(...blocks);
+          }, 200);
+        };
+        if (!message.includes('FAKE_DROP')) return complete();
+        // The connection dies before the final; agent.wait's reply keeps the raw MEDIA: lines (as recorded).
+        run.text = `Here is the local cat.\n\n${blocks.map((b) => `MEDIA:./${b.artifactId}`).join('\n')}`;
+        for (const other of authed) other.terminate();
+        schedule(run, 50, complete);
       });
       return;
     }

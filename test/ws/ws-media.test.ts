@@ -220,6 +220,17 @@ describe('generated media over ws', () => {
     expect((await fetchOurs(server, final.attachments[0].url)).bytes.equals(GENERATED_PNG)).toBe(true);
   });
 
+  it('is still delivered when the connection dropped before the final (recovered run)', async () => {
+    const target = await serverWith({});
+    const { events, errors } = await streamGql(target, ask('FAKE_MEDIA FAKE_DROP while drawing'));
+    expect(errors).toEqual([]);
+    const completed = events.at(-1) as Json;
+    expect(completed.result.message.content).toBe('Here is the local cat.');
+    expect(target.gateway.requests.some((r) => r.method === 'agent.wait')).toBe(true);
+    const [image] = completed.result.attachments;
+    expect((await fetchOurs(target, image.url)).bytes.equals(GENERATED_PNG)).toBe(true);
+  });
+
   it('a stateless REST call keeps no media (nothing to own it): no download', async () => {
     const before = server.gateway.requests.filter((r) => r.method === 'artifacts.download').length;
     const response = await fetch(`${server.baseUrl}/api/chat`, {

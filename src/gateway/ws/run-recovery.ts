@@ -11,6 +11,14 @@ export interface RecoveryOptions {
 
 const MEDIA_POLL_MS = 150;
 
+/** How a recovered run ended, and how many media its answer named (agent.wait's text keeps the MEDIA: lines). */
+export interface Recovered {
+  event: GatewayEvent;
+  mediaExpected: number;
+}
+
+const MEDIA_LINE = /^MEDIA:\S.*$/gm;
+
 /**
  * After a reconnect: events sent while we were away are gone, so ask the gateway how the run ended
  * (`agent.wait`, long-polled) and read its answer from `chat.history`. Undefined when the live events won.
@@ -20,7 +28,7 @@ export async function recoverRun(
   runId: string,
   sessionKey: string,
   ended: () => boolean,
-): Promise<GatewayEvent | undefined> {
+): Promise<Recovered | undefined> {
   const { connection, requestTimeoutMs } = options;
   const pollMs = Math.max(1_000, requestTimeoutMs - 1_000);
   try {
@@ -32,27 +40,24 @@ export async function recoverRun(
         terminalReply?: { text?: unknown };
       }>('agent.wait', { runId, timeoutMs: pollMs }, pollMs + requestTimeoutMs);
       if (result.status === 'timeout') continue;
+      const failed = (error: AppError): Recovered => ({ event: { type: 'failed', error }, mediaExpected: 0 });
       if (result.status === 'ok') {
-        const text = (await historyText(connection, runId, sessionKey)) ?? String(result.terminalReply?.text ?? '');
-        return { type: 'completed', text, finishReason: 'stop', usage: null };
+        const reply = String(result.terminalReply?.text ?? '');
+        const text = (await historyText(connection, runId, sessionKey)) ?? reply.replace(MEDIA_LINE, '').trim();
+        const mediaExpected = reply.slice(0, 64 * 1024).match(MEDIA_LINE)?.length ?? 0;
+        return { event: { type: 'completed', text, finishReason: 'stop', usage: null }, mediaExpected };
       }
       if (result.status === 'error') {
-        return { type: 'failed', error: new AppError('UPSTREAM_FAILED', 'The agent run failed on the gateway.') };
+        return failed(new AppError('UPSTREAM_FAILED', 'The agent run failed on the gateway.'));
       }
-      if (result.status === 'aborted') {
-        return { type: 'failed', error: new AppError('CANCELLED', 'The run was stopped on the gateway.') };
-      }
-      return {
-        type: 'failed',
-        error: new AppError(
-          'UPSTREAM_FAILED',
-          'The gateway lost the run while the connection was down; send it again.',
-        ),
-      };
+      if (result.status === 'aborted') return failed(new AppError('CANCELLED', 'The run was stopped on the gateway.'));
+      return failed(
+        new AppError('UPSTREAM_FAILED', 'The gateway lost the run while the connection was down; send it again.'),
+      );
     }
   } catch (error) {
     if (ended()) return undefined;
-    return { type: 'failed', error: mapRequestError(error) };
+    return { event: { type: 'failed', error: mapRequestError(error) }, mediaExpected: 0 };
   }
 }
 

@@ -9,7 +9,7 @@ import { buildChatSend } from './chat-send.ts';
 import type { RunSignal, WsConnection } from './connection.ts';
 import { mapRequestError } from './request-errors.ts';
 import { decodeRunEvent } from './run-events.ts';
-import { collectMedia, recoverRun } from './run-recovery.ts';
+import { collectMedia, type Recovered, recoverRun } from './run-recovery.ts';
 
 export interface WsChatGatewayOptions {
   connection: WsConnection;
@@ -24,7 +24,7 @@ export interface WsChatGatewayOptions {
 /** The gateway's answer to an unsupported thinking level is an ordinary final saying so. */
 const UNSUPPORTED_THINKING = /^Thinking level "[^"]{1,32}" is not supported/;
 
-type Item = RunSignal | { kind: 'recovered'; event: GatewayEvent } | { kind: 'overflow' };
+type Item = RunSignal | ({ kind: 'recovered' } & Recovered) | { kind: 'overflow' };
 
 const isConnectionLoss = (error: AppError) => error.code === 'UPSTREAM_UNAVAILABLE';
 
@@ -125,14 +125,20 @@ export class WsChatGateway {
         if (item.kind === 'reconnected') {
           lostSince = undefined;
           void recoverRun(this.#recoveryOptions(), runId, params.sessionKey, () => ended).then(
-            (event) => event && push({ kind: 'recovered', event }),
+            (recovered) => recovered && push({ kind: 'recovered', ...recovered }),
           );
           continue;
         }
         if (item.kind === 'overflow') throw upstreamTooLarge('answer', this.#options.maxAnswerBytes);
         if (item.kind === 'recovered') {
           settled = true;
-          yield item.event;
+          const { event, mediaExpected } = item;
+          if (event.type === 'completed' && mediaExpected > 0) {
+            const media = await this.#media(request, runId, params.sessionKey, mediaExpected, signal);
+            yield media.length > 0 ? { ...event, media } : event;
+          } else {
+            yield event;
+          }
           return;
         }
         const event = decodeRunEvent(item.event, item.payload);
