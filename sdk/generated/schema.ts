@@ -116,7 +116,7 @@ export type ConversationEdge = {
   node: Conversation;
 };
 
-/** A file: one the user sent (a signed URL, valid for minutes) or one the assistant's answer links to. */
+/** A file: one the user sent or the agent generated (our signed URL, valid for minutes; read the message again for a fresh one), or one the assistant's answer links to. */
 export type FileAttachment = {
   __typename: 'FileAttachment';
   mimeType: Maybe<Scalars['String']['output']>;
@@ -134,9 +134,10 @@ export type FileAttachmentInput = {
   name: Scalars['String']['input'];
 };
 
-/** An image: one the user sent (a signed URL, valid for minutes) or one the assistant's answer links to. */
+/** An image: one the user sent or the agent generated (our signed URL, valid for minutes; read the message again for a fresh one), or one the assistant's answer links to. */
 export type ImageAttachment = {
   __typename: 'ImageAttachment';
+  /** The file name, when known. */
   alt: Maybe<Scalars['String']['output']>;
   mimeType: Maybe<Scalars['String']['output']>;
   /** Bytes. */
