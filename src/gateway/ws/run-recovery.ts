@@ -2,14 +2,12 @@ import { AppError } from '../../contract/errors.ts';
 import type { GatewayEvent } from '../events.ts';
 import type { WsConnection } from './connection.ts';
 import { mapRequestError } from './request-errors.ts';
-import { type ArtifactRef, mediaBlocks, messageText } from './run-events.ts';
+import { messageText } from './run-events.ts';
 
 export interface RecoveryOptions {
   connection: WsConnection;
   requestTimeoutMs: number;
 }
-
-const MEDIA_POLL_MS = 150;
 
 /** How a recovered run ended, and how many media its answer named (agent.wait's text keeps the MEDIA: lines). */
 export interface Recovered {
@@ -61,35 +59,14 @@ export async function recoverRun(
   }
 }
 
-/**
- * Artifacts appear in chat.history 170-270 ms after the final (measured), one block per MEDIA: line the answer named
- * (`expected`), or an `attachment_error` block for one the gateway failed to fetch. Polled every 150 ms until all
- * are there or `waitMs` has passed; what is there by then is returned.
- */
-export async function collectMedia(
-  connection: WsConnection,
-  run: { runId: string; sessionKey: string; expected: number; waitMs: number },
-  signal: AbortSignal,
-): Promise<ArtifactRef[]> {
-  const deadline = performance.now() + run.waitMs;
-  let refs: ArtifactRef[] = [];
-  while (!signal.aborted) {
-    const wait = Math.min(MEDIA_POLL_MS, deadline - performance.now());
-    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-    const found = mediaBlocks(await historyRow(connection, run.runId, run.sessionKey));
-    refs = found.refs;
-    if (refs.length + found.failed >= run.expected || performance.now() >= deadline) return refs;
-  }
-  return [];
-}
-
 /** The run's assistant text from the transcript (MEDIA lines already turned into blocks there). */
 async function historyText(connection: WsConnection, runId: string, sessionKey: string): Promise<string | undefined> {
   const row = await historyRow(connection, runId, sessionKey);
   return row === undefined ? undefined : messageText(row);
 }
 
-async function historyRow(connection: WsConnection, runId: string, sessionKey: string): Promise<unknown> {
+/** The run's newest assistant row in the session's transcript (undefined when not there, or on error). */
+export async function historyRow(connection: WsConnection, runId: string, sessionKey: string): Promise<unknown> {
   const history = await connection
     .request<{ messages?: unknown[] }>('chat.history', { sessionKey, limit: 20 })
     .catch(() => undefined);

@@ -2,14 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { AppError } from '../../contract/errors.ts';
 import type { ReadyState } from '../client.ts';
 import { sanitizeUpstreamMessage, upstreamTooLarge } from '../errors.ts';
-import type { Completion, GatewayEvent, GeneratedMedia } from '../events.ts';
+import type { Completion, GatewayEvent } from '../events.ts';
 import type { GatewayChatRequest } from '../translate.ts';
-import { type ArtifactDownloadOptions, downloadArtifacts } from './artifact-download.ts';
 import { buildChatSend } from './chat-send.ts';
 import type { RunSignal, WsConnection } from './connection.ts';
+import { type GeneratedMediaOptions, generatedMedia } from './generated-media.ts';
 import { mapRequestError } from './request-errors.ts';
 import { decodeRunEvent } from './run-events.ts';
-import { collectMedia, type Recovered, recoverRun } from './run-recovery.ts';
+import { type Recovered, recoverRun } from './run-recovery.ts';
 
 export interface WsChatGatewayOptions {
   connection: WsConnection;
@@ -17,8 +17,8 @@ export interface WsChatGatewayOptions {
   recoveryTimeoutMs: number;
   maxAnswerBytes: number;
   /** Generated media: how long to wait for it after the final, and how it is downloaded. */
-  media: Omit<ArtifactDownloadOptions, 'connection'> & { waitMs: number };
-  log?: { warn(fields: Record<string, unknown>, message: string): void };
+  media: Omit<GeneratedMediaOptions, 'connection' | 'log'>;
+  log?: GeneratedMediaOptions['log'];
 }
 
 /** The gateway's answer to an unsupported thinking level is an ordinary final saying so. */
@@ -132,9 +132,9 @@ export class WsChatGateway {
         if (item.kind === 'overflow') throw upstreamTooLarge('answer', this.#options.maxAnswerBytes);
         if (item.kind === 'recovered') {
           settled = true;
-          const { event, mediaExpected } = item;
-          if (event.type === 'completed' && mediaExpected > 0) {
-            const media = await this.#media(request, runId, params.sessionKey, mediaExpected, signal);
+          const { event } = item;
+          if (event.type === 'completed' && item.mediaExpected > 0) {
+            const media = await this.#media(request, runId, params.sessionKey, item.mediaExpected, signal);
             yield media.length > 0 ? { ...event, media } : event;
           } else {
             yield event;
@@ -192,33 +192,10 @@ export class WsChatGateway {
     }
   }
 
-  /** The run's generated media from chat.history, downloaded when the request keeps media (else only logged). */
-  async #media(
-    request: GatewayChatRequest,
-    runId: string,
-    sessionKey: string,
-    expected: number,
-    signal: AbortSignal,
-  ): Promise<GeneratedMedia[]> {
+  #media(request: GatewayChatRequest, runId: string, sessionKey: string, expected: number, signal: AbortSignal) {
     const { connection, media, log } = this.#options;
-    const refs = await collectMedia(connection, { runId, sessionKey, expected, waitMs: media.waitMs }, signal);
-    if (refs.length === 0) {
-      log?.warn(
-        { runId, expected },
-        'generated media named by the answer did not reach the gateway transcript in time',
-      );
-      return [];
-    }
-    if (!request.keepMedia) {
-      log?.warn(
-        { runId, artifacts: refs.length },
-        'generated media not kept: the run belongs to no stored conversation (DATABASE_URL=none or a stateless call)',
-      );
-      return [];
-    }
-    return downloadArtifacts({ ...media, connection }, sessionKey, refs, signal, (message, fields) =>
-      log?.warn({ runId, ...fields }, message),
-    );
+    const run = { runId, sessionKey, expected, keep: request.keepMedia === true };
+    return generatedMedia({ ...media, connection, log }, run, signal);
   }
 
   /** chat.send; a connection lost before the ack is retried once on the next connection (same idempotency key). */
