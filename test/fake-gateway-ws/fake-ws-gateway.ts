@@ -385,7 +385,8 @@ export async function startFakeWsGateway(options: FakeWsGatewayOptions = {}): Pr
 /**
  * The blocks a FAKE_MEDIA run's transcript row gets, their bytes registered for download. FAKE_MEDIA: cat.png;
  * FAKE_MEDIA_PDF adds report.pdf; FAKE_MEDIA_BIG_<n>: an image of n bytes that declares no size; FAKE_MEDIA_OFFSITE:
- * a ticket URL on another host; FAKE_MEDIA_EVIL: a name with directories and control characters.
+ * a ticket URL on another host; FAKE_MEDIA_EVIL: a name with directories and control characters;
+ * FAKE_MEDIA_MANY_<n>: n images.
  */
 function mediaScript(message: string, run: { runId: string }, artifacts: Map<string, FakeArtifact>) {
   const id = (what: string) => `artifact_managed_${what}_${run.runId.slice(-12)}`;
@@ -409,6 +410,8 @@ function mediaScript(message: string, run: { runId: string }, artifacts: Map<str
     return [block('image', 'big', 'big.png', { bytes, mimeType: 'image/png' }, false)];
   }
   const png = { bytes: GENERATED_PNG, mimeType: 'image/png' };
+  const many = /FAKE_MEDIA_MANY_(\d+)/.exec(message);
+  if (many) return Array.from({ length: Number(many[1]) }, (_, i) => block('image', `many${i}`, `cat-${i}.png`, png));
   if (message.includes('FAKE_MEDIA_OFFSITE')) return [block('image', 'offsite', 'cat.png', png)];
   if (message.includes('FAKE_MEDIA_EVIL'))
     return [block('image', 'evil', '/home/agent/state/workspace/\u0007cat.png', png)];

@@ -276,6 +276,14 @@ describe('generated media: other download paths and bounds', () => {
     expect(target.gateway.mediaRequests.map((r) => r.path)).toEqual([expect.stringContaining('artifact_managed_big')]);
   });
 
+  it('keeps at most 8 generated files per run, in the transcript’s order', async () => {
+    const before = server.gateway.mediaRequests.length;
+    const { events } = await streamGql(server, ask('FAKE_MEDIA_MANY_12 a flood of cats'));
+    const attachments = (events.at(-1) as Json).result.attachments;
+    expect(attachments.map((a: Json) => a.alt)).toEqual(Array.from({ length: 8 }, (_, i) => `cat-${i}.png`));
+    expect(server.gateway.mediaRequests.length - before).toBe(8);
+  });
+
   it('keeps only a bare, clean file name', async () => {
     const { events } = await streamGql(server, ask('FAKE_MEDIA_EVIL path'));
     const [image] = (events.at(-1) as Json).result.attachments;
