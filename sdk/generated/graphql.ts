@@ -92,6 +92,13 @@ export type RenameConversationMutationVariables = Exact<{
 
 export type RenameConversationMutation = { __typename: 'Mutation', renameConversation: { __typename: 'Conversation', id: string, title: string, createdAt: string, updatedAt: string } };
 
+export type ResetConversationMutationVariables = Exact<{
+  id: string;
+}>;
+
+
+export type ResetConversationMutation = { __typename: 'Mutation', resetConversation: { __typename: 'Conversation', id: string, title: string, createdAt: string, updatedAt: string } };
+
 export type DeleteConversationMutationVariables = Exact<{
   id: string;
 }>;
@@ -628,6 +635,18 @@ export const RenameConversationDocument = new TypedDocumentString(`
   createdAt
   updatedAt
 }`);
+export const ResetConversationDocument = new TypedDocumentString(`
+    mutation ResetConversation($id: ID!) {
+  resetConversation(id: $id) {
+    ...ConversationFields
+  }
+}
+    fragment ConversationFields on Conversation {
+  id
+  title
+  createdAt
+  updatedAt
+}`);
 export const DeleteConversationDocument = new TypedDocumentString(`
     mutation DeleteConversation($id: ID!) {
   deleteConversation(id: $id)
@@ -668,6 +687,9 @@ export function getSdk<C>(requester: Requester<C>) {
     },
     RenameConversation(variables: RenameConversationMutationVariables, options?: C): Promise<RenameConversationMutation> {
       return requester<RenameConversationMutation, RenameConversationMutationVariables>(RenameConversationDocument, variables, options) as Promise<RenameConversationMutation>;
+    },
+    ResetConversation(variables: ResetConversationMutationVariables, options?: C): Promise<ResetConversationMutation> {
+      return requester<ResetConversationMutation, ResetConversationMutationVariables>(ResetConversationDocument, variables, options) as Promise<ResetConversationMutation>;
     },
     DeleteConversation(variables: DeleteConversationMutationVariables, options?: C): Promise<DeleteConversationMutation> {
       return requester<DeleteConversationMutation, DeleteConversationMutationVariables>(DeleteConversationDocument, variables, options) as Promise<DeleteConversationMutation>;

@@ -116,7 +116,7 @@ export type ConversationEdge = {
   node: Conversation;
 };
 
-/** A file: one the user sent (a signed URL, valid for minutes) or one the assistant's answer links to. */
+/** A file: one the user sent or the agent generated (our signed URL, valid for minutes; read the message again for a fresh one), or one the assistant's answer links to. */
 export type FileAttachment = {
   __typename: 'FileAttachment';
   mimeType: Maybe<Scalars['String']['output']>;
@@ -134,9 +134,10 @@ export type FileAttachmentInput = {
   name: Scalars['String']['input'];
 };
 
-/** An image: one the user sent (a signed URL, valid for minutes) or one the assistant's answer links to. */
+/** An image: one the user sent or the agent generated (our signed URL, valid for minutes; read the message again for a fresh one), or one the assistant's answer links to. */
 export type ImageAttachment = {
   __typename: 'ImageAttachment';
+  /** The file name, when known. */
   alt: Maybe<Scalars['String']['output']>;
   mimeType: Maybe<Scalars['String']['output']>;
   /** Bytes. */
@@ -209,6 +210,8 @@ export type Mutation = {
   deleteConversation: Scalars['Boolean']['output'];
   /** NOT_FOUND when it does not exist or is not the caller’s. */
   renameConversation: Conversation;
+  /** Starts a fresh agent session for the next turn: the stored messages stay, the agent no longer sees them. NOT_FOUND when missing or not the caller’s. */
+  resetConversation: Conversation;
   /** One turn, answered when complete. Prefer the chatStream subscription on phones (60 s request cap). */
   sendChat: ChatResult;
 };
@@ -227,6 +230,11 @@ export type MutationDeleteConversationArgs = {
 export type MutationRenameConversationArgs = {
   id: Scalars['ID']['input'];
   title: Scalars['String']['input'];
+};
+
+
+export type MutationResetConversationArgs = {
+  id: Scalars['ID']['input'];
 };
 
 

@@ -1,10 +1,10 @@
 import type { FastifyBaseLogger } from 'fastify';
-import type { ChatEvent, ChatMessageInput, ChatResult, SendChatInput } from '../contract/chat.ts';
+import type { ChatEvent, ChatMessageInput, ChatResult, OutputAttachment, SendChatInput } from '../contract/chat.ts';
 import { AppError, toAppError } from '../contract/errors.ts';
 import type { AttachmentLimits } from '../contract/limits.ts';
 import { validateAttachments } from '../gateway/attachments.ts';
 import { UpstreamHttpError } from '../gateway/errors.ts';
-import type { Completion, GatewayEvent } from '../gateway/events.ts';
+import type { Completion, GatewayEvent, GeneratedMedia } from '../gateway/events.ts';
 import type { GatewayChatRequest } from '../gateway/translate.ts';
 import type { ConversationJournal, OpenConversation } from './conversation-journal.ts';
 import type { Conversations } from './conversations.ts';
@@ -100,7 +100,13 @@ export class ChatService {
     if (input.conversationId !== undefined && conversation === undefined) {
       throw new AppError('INVALID_INPUT', 'conversationId is accepted by GraphQL and tRPC only; REST uses `user`.');
     }
-    const request = { ...this.prepare(principal, input, conversation), stream: options.stream };
+    // Generated media need a stored conversation to belong to (its owner's attachments, served by signed URL).
+    const keepMedia = Boolean(this.#options.conversations && (conversation || input.user !== undefined));
+    const request = {
+      ...this.prepare(principal, input, conversation),
+      stream: options.stream,
+      ...(keepMedia ? { keepMedia } : {}),
+    };
     const run = new Run(principal.id, request.model, {
       log: options.log,
       user: input.user,
@@ -193,7 +199,7 @@ export class ChatService {
       const completion = request.sessionKey
         ? await this.#sessions.run(request.sessionKey, turn, run.signal)
         : await turn();
-      this.#complete(run, completion, conversationId);
+      await this.#complete(run, completion, conversationId);
     } catch (error) {
       if (run.aborted) {
         // A cancel, the deadline or shutdown are accounted for where they happen; an answer over the run's event-log
@@ -236,7 +242,9 @@ export class ChatService {
     throw new AppError('UPSTREAM_FAILED', 'The gateway closed the stream before the answer was complete.');
   }
 
-  #complete(run: Run, completion: Completion, conversationId: string | undefined): void {
+  /** The final event; generated media are stored first, so it carries their signed URLs to every stream. */
+  async #complete(run: Run, completion: Completion, conversationId: string | undefined): Promise<void> {
+    const generated = completion.media?.length ? await this.#keepGenerated(run, completion.media) : [];
     run.emit({
       type: 'completed',
       result: {
@@ -245,9 +253,15 @@ export class ChatService {
         message: { role: 'assistant', content: completion.text },
         finishReason: completion.finishReason,
         usage: completion.usage,
-        attachments: extractOutputAttachments(completion.text),
+        attachments: [...generated, ...extractOutputAttachments(completion.text)],
         ...(conversationId === undefined ? {} : { conversationId }),
       },
     });
+  }
+
+  async #keepGenerated(run: Run, media: readonly GeneratedMedia[]): Promise<OutputAttachment[]> {
+    const layer = this.#options.conversations;
+    if (!layer) return [];
+    return layer.api.signed(await layer.journal.keepGenerated(run, media));
   }
 }

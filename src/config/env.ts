@@ -35,6 +35,9 @@ export const EnvSchema = z.object({
   OPENCLAW_WS_RECOVERY_TIMEOUT_MS: int(100).default(30_000),
   OPENCLAW_WS_REQUEST_TIMEOUT_MS: int(100).default(30_000),
   OPENCLAW_DEVICE_IDENTITY_FILE: z.string().min(1).default('.openclaw/device.json'),
+  OPENCLAW_MEDIA_MAX_BYTES: int(1024).default(20 * MiB),
+  OPENCLAW_MEDIA_TIMEOUT_MS: int(100).default(30_000),
+  OPENCLAW_MEDIA_WAIT_MS: int(0).default(3_000),
 
   API_KEYS: keyList.optional(),
   API_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
@@ -111,6 +114,8 @@ export interface Config {
     wsRequestTimeoutMs: number;
     /** ws off loopback: the persistent device identity (its device token is stored beside it). */
     deviceIdentityFile: string;
+    /** ws: generated images/files. Per artifact: bytes and download time; after the final: wait for them. */
+    media: { maxBytes: number; timeoutMs: number; waitMs: number };
   };
   apiKeys: string[];
   allowAnonymous: boolean;
@@ -223,6 +228,11 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       wsRecoveryTimeoutMs: env.OPENCLAW_WS_RECOVERY_TIMEOUT_MS,
       wsRequestTimeoutMs: env.OPENCLAW_WS_REQUEST_TIMEOUT_MS,
       deviceIdentityFile: env.OPENCLAW_DEVICE_IDENTITY_FILE,
+      media: {
+        maxBytes: env.OPENCLAW_MEDIA_MAX_BYTES,
+        timeoutMs: env.OPENCLAW_MEDIA_TIMEOUT_MS,
+        waitMs: env.OPENCLAW_MEDIA_WAIT_MS,
+      },
     },
     apiKeys,
     allowAnonymous: apiKeys.length === 0,

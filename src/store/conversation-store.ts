@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import type { OutputAttachment, Usage } from '../contract/chat.ts';
 import { deleteOrphanBlobs } from './blobs.ts';
 import type { Database } from './database.ts';
@@ -18,6 +18,7 @@ export type { Executor } from './schema.ts';
 import { type TurnStart, turnStartQueries, writeTurnStart } from './turn-start.ts';
 
 export type { NewAttachment, TurnStart } from './turn-start.ts';
+export { insertAttachments } from './turn-start.ts';
 
 export interface RunEnd {
   status: Exclude<MessageStatus, 'running'>;
@@ -55,7 +56,7 @@ export class ConversationStore {
     // Every turn runs these: compiled once (see prepare()).
     this.#queries = {
       ...turnStartQueries(db),
-      get: prepare<{ owner: string; id: string }, ConversationTable>((p) =>
+      get: prepare<{ owner: string; id: string }, Selectable<ConversationTable>>((p) =>
         db.selectFrom('conversations').selectAll().where('id', '=', p('id')).where('owner', '=', p('owner')),
       ),
       savePartial: prepare<{ id: string; content: string; now: number }, never>((p) =>
@@ -128,6 +129,17 @@ export class ConversationStore {
     const result = await this.#db
       .updateTable('conversations')
       .set({ title, updated_at: now })
+      .where('id', '=', id)
+      .where('owner', '=', owner)
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n ? this.get(owner, id) : undefined;
+  }
+
+  /** resetConversation: the turns after it run in a fresh gateway session; the stored messages stay. */
+  async resetSession(owner: string, id: string): Promise<ConversationRecord | undefined> {
+    const result = await this.#db
+      .updateTable('conversations')
+      .set((eb) => ({ session_generation: eb('session_generation', '+', 1) }))
       .where('id', '=', id)
       .where('owner', '=', owner)
       .executeTakeFirst();
@@ -227,7 +239,7 @@ export class ConversationStore {
       .where('messages.run_id', '=', runId)
       .where('conversations.owner', '=', owner)
       .executeTakeFirst();
-    return row && toMessage(row);
+    return row && toMessage(row, (await this.#attachmentsOf([row.id])).get(row.id));
   }
 
   async #attachmentsOf(messageIds: string[]): Promise<Map<string, AttachmentRecord[]>> {

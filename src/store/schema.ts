@@ -12,6 +12,8 @@ export interface ConversationTable {
   session_key: string;
   /** Set for conversations keyed by a client's `user` (the legacy REST shim): a hash, unique per owner. */
   external_key: string | null;
+  /** Bumped by resetConversation: the turns after it run in a fresh gateway session (see gatewaySessionKey). */
+  session_generation: Generated<number>;
   created_at: number;
   updated_at: number;
 }

@@ -27,6 +27,11 @@ export const conversationRouter = t.router({
     .input(z.object({ id, title: z.string().max(1_000) }))
     .mutation(({ ctx, input }) => ctx.service.conversations.rename(ctx.principal, input.id, input.title)),
 
+  /** A fresh agent session for the next turn; the stored messages stay. */
+  reset: protectedProcedure
+    .input(z.object({ id }))
+    .mutation(({ ctx, input }) => ctx.service.conversations.reset(ctx.principal, input.id)),
+
   delete: protectedProcedure
     .input(z.object({ id }))
     .mutation(async ({ ctx, input }) => ({ deleted: await ctx.service.conversations.delete(ctx.principal, input.id) })),

@@ -29,6 +29,7 @@ export async function startWsTestServer(
     OPENCLAW_GATEWAY_TOKEN: 'fake-token',
     OPENCLAW_TRANSPORT: 'ws',
     OPENCLAW_WS_REQUEST_TIMEOUT_MS: '5000',
+    DATABASE_URL: 'sqlite::memory:',
     PORT: '0',
     ...options.env,
   });

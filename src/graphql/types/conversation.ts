@@ -106,6 +106,13 @@ builder.mutationFields((t) => ({
     args: { id: t.arg.id({ required: true }), title: t.arg.string({ required: true }) },
     resolve: (_root, { id, title }, ctx) => ctx.service.conversations.rename(ctx.principal, String(id), title),
   }),
+  resetConversation: t.field({
+    type: ConversationRef,
+    description:
+      'Starts a fresh agent session for the next turn: the stored messages stay, the agent no longer sees them. NOT_FOUND when missing or not the caller’s.',
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (_root, { id }, ctx) => ctx.service.conversations.reset(ctx.principal, String(id)),
+  }),
   deleteConversation: t.boolean({
     description: 'Deletes its messages and the attachments only it holds. NOT_FOUND when missing or not the caller’s.',
     args: { id: t.arg.id({ required: true }) },
