@@ -2,6 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import { type DocumentNode, type ExecutionArgs, type execute, GraphQLError, type subscribe } from 'graphql';
 import { type Extra, makeHandler } from 'graphql-ws/use/@fastify/websocket';
 import type { Principal } from '../chat/principal.ts';
+import { AppError } from '../contract/errors.ts';
 import type { Authenticate } from '../http/auth.ts';
 import type { GraphQLYoga } from './yoga.ts';
 
@@ -31,11 +32,13 @@ function credentials(request: FastifyRequest, params: Readonly<Record<string, un
  */
 export function createGraphQLWsHandler(yoga: GraphQLYoga, authenticate: Authenticate) {
   return makeHandler<Record<string, unknown> | undefined, Caller>({
-    onConnect: (ctx) => {
+    onConnect: async (ctx) => {
       try {
-        ctx.extra.principal = authenticate(credentials(ctx.extra.request, ctx.connectionParams));
+        ctx.extra.principal = await authenticate(credentials(ctx.extra.request, ctx.connectionParams));
         return true;
-      } catch {
+      } catch (error) {
+        // An expired token closes with 4401 and says so: the client refreshes and reconnects instead of signing in.
+        if (error instanceof AppError && error.code === 'TOKEN_EXPIRED') ctx.extra.socket.close(4401, 'TOKEN_EXPIRED');
         return false;
       }
     },

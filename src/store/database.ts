@@ -14,6 +14,10 @@ export type DatabaseLocation = { dialect: 'sqlite'; path: string } | { dialect: 
 export interface Database {
   db: Kysely<StoreSchema>;
   dialect: Dialect;
+  /** Where it lives (the limiter's SQLite store opens its own connection to the same file). */
+  location: DatabaseLocation;
+  /** PostgreSQL: the pool Kysely runs on, shared with the limiter's store. */
+  pool?: pg.Pool;
   close(): Promise<void>;
 }
 
@@ -45,6 +49,7 @@ const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 export async function openDatabase(options: OpenDatabaseOptions): Promise<Database> {
   const location = parseDatabaseUrl(options.url);
   let db: Kysely<StoreSchema>;
+  let pgPool: pg.Pool | undefined;
   if (location.dialect === 'sqlite') {
     if (location.path !== ':memory:') mkdirSync(dirname(location.path), { recursive: true });
     db = new Kysely<StoreSchema>({ dialect: new SqliteDialect({ database: openNodeSqlite(location.path) }) });
@@ -64,10 +69,17 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
           oid === INT8_OID ? Number : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
       },
     });
+    pgPool = pool;
     db = new Kysely<StoreSchema>({ dialect: new PostgresDialect({ pool }) });
     if (options.schema) await db.schema.createSchema(options.schema).ifNotExists().execute();
   }
-  const database: Database = { db, dialect: location.dialect, close: () => db.destroy() };
+  const database: Database = {
+    db,
+    dialect: location.dialect,
+    location,
+    ...(pgPool ? { pool: pgPool } : {}),
+    close: () => db.destroy(),
+  };
   if (options.migrate !== false) {
     try {
       await migrate(database);

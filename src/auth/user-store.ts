@@ -1,0 +1,231 @@
+import { randomInt } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { Database } from '../store/database.ts';
+import { newId } from '../store/ids.ts';
+import type { StoreSchema, UserStatus, UserTable } from '../store/schema.ts';
+
+export interface UserRecord {
+  id: string;
+  openid: string;
+  unionid: string | null;
+  status: UserStatus;
+  approvalCode: string;
+  requestsPerMinute: number | null;
+  tokensPerDay: number | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+const toUser = (row: UserTable): UserRecord => ({
+  id: row.id,
+  openid: row.openid,
+  unionid: row.unionid,
+  status: row.status,
+  approvalCode: row.approval_code,
+  requestsPerMinute: row.requests_per_minute,
+  tokensPerDay: row.tokens_per_day === null ? null : Number(row.tokens_per_day),
+  createdAt: row.created_at,
+  updatedAt: row.updated_at,
+});
+
+/** No 0/O, 1/I/L: read aloud or typed from a phone screen without ambiguity. */
+const CODE_ALPHABET = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789';
+const CODE_LENGTH = 6;
+
+export function newApprovalCode(): string {
+  let code = '';
+  for (let i = 0; i < CODE_LENGTH; i++) code += CODE_ALPHABET[randomInt(CODE_ALPHABET.length)];
+  return code;
+}
+
+export const isApprovalCode = (value: string) => new RegExp(`^[${CODE_ALPHABET}]{${CODE_LENGTH}}$`).test(value);
+
+export type RotateOutcome =
+  | { kind: 'rotated'; userId: string; sessionId: string }
+  | { kind: 'reused'; sessionId: string }
+  | { kind: 'invalid' };
+
+/** A session's state with its user, what authentication re-reads (cached) on every call. */
+export interface SessionState {
+  user: UserRecord;
+  revoked: boolean;
+  expiresAt: number;
+}
+
+/** Users, sessions and refresh-token hashes in the store (SQLite or PostgreSQL through Kysely). */
+export class UserStore {
+  readonly #db: Kysely<StoreSchema>;
+
+  constructor(database: Database) {
+    this.#db = database.db;
+  }
+
+  /** The user of this openid, created with `status` (and a fresh approval code) on first sign-in. */
+  async findOrCreate(
+    openid: string,
+    unionid: string | null,
+    status: UserStatus,
+    now = Date.now(),
+  ): Promise<UserRecord> {
+    for (let attempt = 0; ; attempt++) {
+      const existing = await this.#db.selectFrom('users').selectAll().where('openid', '=', openid).executeTakeFirst();
+      if (existing) {
+        if (unionid && existing.unionid !== unionid) {
+          await this.#db.updateTable('users').set({ unionid, updated_at: now }).where('id', '=', existing.id).execute();
+        }
+        return toUser({ ...existing, unionid: unionid ?? existing.unionid });
+      }
+      try {
+        await this.#db
+          .insertInto('users')
+          .values({
+            id: newId('u'),
+            openid,
+            unionid,
+            status,
+            approval_code: newApprovalCode(),
+            requests_per_minute: null,
+            tokens_per_day: null,
+            created_at: now,
+            updated_at: now,
+          })
+          .onConflict((oc) => oc.column('openid').doNothing())
+          .execute();
+      } catch (error) {
+        // An approval code already taken (about one in 10^8 per user): draw another.
+        if (attempt >= 3) throw error;
+      }
+    }
+  }
+
+  async get(id: string): Promise<UserRecord | undefined> {
+    const row = await this.#db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && toUser(row);
+  }
+
+  /** By id, or by approval code (case-insensitive): what an operator types. */
+  async find(idOrCode: string): Promise<UserRecord | undefined> {
+    const code = idOrCode.toUpperCase();
+    const row = await this.#db
+      .selectFrom('users')
+      .selectAll()
+      .where((eb) => eb.or([eb('id', '=', idOrCode), eb('approval_code', '=', code)]))
+      .executeTakeFirst();
+    return row && toUser(row);
+  }
+
+  async list(options: { status?: UserStatus; limit?: number } = {}): Promise<UserRecord[]> {
+    let query = this.#db.selectFrom('users').selectAll();
+    if (options.status) query = query.where('status', '=', options.status);
+    const rows = await query
+      .orderBy('created_at', 'desc')
+      .limit(options.limit ?? 100)
+      .execute();
+    return rows.map(toUser);
+  }
+
+  async setStatus(id: string, status: UserStatus, now = Date.now()): Promise<boolean> {
+    const result = await this.#db
+      .updateTable('users')
+      .set({ status, updated_at: now })
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+
+  /** `undefined` leaves a limit as it is; `null` goes back to the server-wide default. */
+  async setLimits(
+    id: string,
+    limits: { requestsPerMinute?: number | null; tokensPerDay?: number | null },
+    now = Date.now(),
+  ): Promise<boolean> {
+    const result = await this.#db
+      .updateTable('users')
+      .set({
+        updated_at: now,
+        ...(limits.requestsPerMinute !== undefined ? { requests_per_minute: limits.requestsPerMinute } : {}),
+        ...(limits.tokensPerDay !== undefined ? { tokens_per_day: limits.tokensPerDay } : {}),
+      })
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+
+  /** A new session family with its first refresh token (by hash). */
+  async createSession(userId: string, refreshHash: string, expiresAt: number, now = Date.now()): Promise<string> {
+    const id = newId('s');
+    await this.#db.transaction().execute(async (trx) => {
+      await trx
+        .insertInto('auth_sessions')
+        .values({ id, user_id: userId, created_at: now, expires_at: expiresAt, revoked_at: null })
+        .execute();
+      await trx
+        .insertInto('refresh_tokens')
+        .values({ hash: refreshHash, session_id: id, used_at: null, created_at: now })
+        .execute();
+    });
+    return id;
+  }
+
+  /**
+   * Swaps a refresh token for the next one. The conditional update lets exactly one caller rotate a token: a
+   * token already rotated, presented again, is reuse (a copy is loose), and the caller revokes the family.
+   */
+  async rotate(hash: string, nextHash: string, expiresAt: number, now = Date.now()): Promise<RotateOutcome> {
+    return this.#db.transaction().execute(async (trx) => {
+      const row = await trx
+        .selectFrom('refresh_tokens')
+        .innerJoin('auth_sessions', 'auth_sessions.id', 'refresh_tokens.session_id')
+        .select([
+          'refresh_tokens.session_id',
+          'auth_sessions.user_id',
+          'auth_sessions.expires_at',
+          'auth_sessions.revoked_at',
+        ])
+        .where('refresh_tokens.hash', '=', hash)
+        .executeTakeFirst();
+      if (!row || row.revoked_at !== null || row.expires_at <= now) return { kind: 'invalid' };
+      const marked = await trx
+        .updateTable('refresh_tokens')
+        .set({ used_at: now })
+        .where('hash', '=', hash)
+        .where('used_at', 'is', null)
+        .executeTakeFirst();
+      if (marked.numUpdatedRows === 0n) return { kind: 'reused', sessionId: row.session_id };
+      await trx
+        .insertInto('refresh_tokens')
+        .values({ hash: nextHash, session_id: row.session_id, used_at: null, created_at: now })
+        .execute();
+      await trx.updateTable('auth_sessions').set({ expires_at: expiresAt }).where('id', '=', row.session_id).execute();
+      return { kind: 'rotated', userId: row.user_id, sessionId: row.session_id };
+    });
+  }
+
+  async revokeSession(sessionId: string, now = Date.now()): Promise<void> {
+    await this.#db
+      .updateTable('auth_sessions')
+      .set({ revoked_at: now })
+      .where('id', '=', sessionId)
+      .where('revoked_at', 'is', null)
+      .execute();
+  }
+
+  async sessionState(sessionId: string): Promise<SessionState | undefined> {
+    const row = await this.#db
+      .selectFrom('auth_sessions')
+      .innerJoin('users', 'users.id', 'auth_sessions.user_id')
+      .selectAll('users')
+      .select(['auth_sessions.revoked_at', 'auth_sessions.expires_at'])
+      .where('auth_sessions.id', '=', sessionId)
+      .executeTakeFirst();
+    if (!row) return undefined;
+    const { revoked_at, expires_at, ...user } = row;
+    return { user: toUser(user), revoked: revoked_at !== null, expiresAt: expires_at };
+  }
+
+  /** Housekeeping: families past their expiry (and their tokens, by cascade). */
+  async sweepExpired(now = Date.now()): Promise<number> {
+    const result = await this.#db.deleteFrom('auth_sessions').where('expires_at', '<', now).executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+}
