@@ -68,8 +68,9 @@ export class Counter {
 
   async usage(key: string): Promise<Usage> {
     const res = await this.#limiter(1).get(key);
-    if (!res) return { used: 0, resetAt: undefined };
-    return { used: res.consumedPoints, resetAt: res.msBeforeNext >= 0 ? Date.now() + res.msBeforeNext : undefined };
+    // The memory store answers a lapsed window (not yet swept) with a negative remainder: nothing counts.
+    if (!res || res.msBeforeNext <= 0) return { used: 0, resetAt: undefined };
+    return { used: res.consumedPoints, resetAt: Date.now() + res.msBeforeNext };
   }
 
   /** Forgets the key's window (a reset by the operator, or tests). */
