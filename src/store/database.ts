@@ -78,7 +78,11 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
     dialect: location.dialect,
     location,
     ...(pgPool ? { pool: pgPool } : {}),
-    close: () => db.destroy(),
+    async close() {
+      const ended = pgPool ? clientsEnded(pgPool) : undefined;
+      await db.destroy();
+      await ended;
+    },
   };
   if (options.migrate !== false) {
     try {
@@ -89,6 +93,22 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
     }
   }
   return database;
+}
+
+/**
+ * pg's Pool.end() resolves once its clients are *told* to end, not once they have: wait for their sockets too, so
+ * a closed store holds no connection (a database dropped right after would otherwise kill one mid-goodbye).
+ */
+function clientsEnded(pool: pg.Pool): Promise<void> {
+  let open = pool.totalCount;
+  if (open === 0) return Promise.resolve();
+  return new Promise((resolve) => {
+    // Bounded: a shutdown never hangs on a socket that will not say goodbye.
+    setTimeout(resolve, 5_000).unref();
+    pool.on('remove', () => {
+      if (--open === 0) resolve();
+    });
+  });
 }
 
 /** Applies migrations up to `target` (all when omitted); throws the first failure. */
