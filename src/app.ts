@@ -189,5 +189,18 @@ function openIdentity(config: Config, conversations: ConversationLayer, backend:
     refreshTtlSeconds: wechat.refreshTtlSeconds,
     signInLimit: { counter: new Counter(backend, 'signin', 60), perMinute: wechat.signInPerMinute },
   });
-  return { directory, tokens, auth, close: () => code2Session.close() };
+  // Ended session families (and their refresh-token hashes, by cascade) are deleted hourly.
+  const sweeper = setInterval(() => {
+    directory.users.sweepExpired().catch(() => {});
+  }, 3_600_000);
+  sweeper.unref();
+  return {
+    directory,
+    tokens,
+    auth,
+    async close() {
+      clearInterval(sweeper);
+      await code2Session.close();
+    },
+  };
 }
