@@ -148,7 +148,12 @@ describe('SDK sign-in', () => {
     vi.setSystemTime(Date.now() + 61_000);
     await client.sendChat(ask('three')).catch(() => {});
     await expect
-      .poll(async () => (await client.sendChat(ask('four')).catch((error: { code: string }) => error)).code)
+      .poll(() =>
+        client.sendChat(ask('four')).then(
+          () => 'OK',
+          (error: { code: string }) => error.code,
+        ),
+      )
       .toBe('QUOTA_EXCEEDED');
     const quota = await client.sendChat(ask('five')).catch((error: unknown) => error);
     expect(quota).toMatchObject({ code: 'QUOTA_EXCEEDED', resetAt: expect.stringMatching(/T00:00:00\.000Z$/) });
