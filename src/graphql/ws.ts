@@ -1,3 +1,4 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyRequest } from 'fastify';
 import { type DocumentNode, type ExecutionArgs, type execute, GraphQLError, type subscribe } from 'graphql';
 import { type Extra, makeHandler } from 'graphql-ws/use/@fastify/websocket';
@@ -7,7 +8,7 @@ import type { Authenticate } from '../http/auth.ts';
 import type { GraphQLYoga } from './yoga.ts';
 
 /** Set by onConnect. graphql-ws closes a socket (4401) that subscribes before onConnect accepted it. */
-type Caller = { principal: Principal };
+type Caller = { principal: Principal; credentials: IncomingHttpHeaders };
 
 interface Roots {
   execute: typeof execute;
@@ -34,7 +35,8 @@ export function createGraphQLWsHandler(yoga: GraphQLYoga, authenticate: Authenti
   return makeHandler<Record<string, unknown> | undefined, Caller>({
     onConnect: async (ctx) => {
       try {
-        ctx.extra.principal = await authenticate(credentials(ctx.extra.request, ctx.connectionParams));
+        ctx.extra.credentials = credentials(ctx.extra.request, ctx.connectionParams);
+        ctx.extra.principal = await authenticate(ctx.extra.credentials);
         return true;
       } catch (error) {
         // An expired token closes with 4401 and says so: the client refreshes and reconnects instead of signing in.
@@ -43,7 +45,18 @@ export function createGraphQLWsHandler(yoga: GraphQLYoga, authenticate: Authenti
       }
     },
     onSubscribe: async (ctx, _id, payload) => {
-      const { request: req, principal } = accepted(ctx.extra);
+      const { request: req, principal: connected, credentials: presented } = accepted(ctx.extra);
+      // A signed-in user is re-checked per operation (cached): a block, a sign-out or an expired token applies to
+      // a long-lived socket too, as an error for this operation.
+      let principal = connected;
+      if (connected.kind === 'user') {
+        try {
+          principal = await authenticate(presented);
+        } catch (error) {
+          if (!(error instanceof AppError)) throw error;
+          return [new GraphQLError(error.message, { extensions: { code: error.code } })];
+        }
+      }
       const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
         req,
         principal,

@@ -99,6 +99,52 @@ describe('sessions on every surface', () => {
     }
   });
 
+  it('graphql-ws: an expired token closes with 4401 TOKEN_EXPIRED; a block applies to the open socket', async () => {
+    const { createClient } = await import('graphql-ws');
+    const url = `${server.baseUrl.replace(/^http/, 'ws')}/graphql`;
+    const run = (client: ReturnType<typeof createClient>, query = ME) =>
+      new Promise<unknown>((resolve, reject) => {
+        let value: unknown;
+        client.subscribe({ query }, { next: (v) => (value = v), error: reject, complete: () => resolve(value) });
+      });
+
+    const session = await signIn(server, 'ws-user');
+    // One socket for both operations (not lazy): the block must reach an already-open connection.
+    const open = createClient({
+      url,
+      webSocketImpl: WebSocket,
+      connectionParams: { authorization: `Bearer ${session.accessToken}` },
+      retryAttempts: 0,
+      lazy: false,
+    });
+    let connections = 0;
+    open.on('connected', () => connections++);
+    try {
+      expect(await run(open)).toMatchObject({ data: { me: { id: session.user.id } } });
+      await server.app.users?.setStatus(session.user.id, 'blocked');
+      // `conversations` checks nothing itself: only the socket's per-operation re-check can refuse it.
+      const refused = await run(open, LIST).catch((errors) => errors);
+      expect(refused).toEqual([expect.objectContaining({ extensions: { code: 'FORBIDDEN' } })]);
+      expect(connections).toBe(1);
+      await server.app.users?.setStatus(session.user.id, 'active');
+
+      const { exp = 0 } = decodeJwt(session.accessToken);
+      vi.useFakeTimers({ toFake: ['Date'], shouldAdvanceTime: true });
+      vi.setSystemTime(exp * 1000 + 2_000);
+      const late = createClient({
+        url,
+        webSocketImpl: WebSocket,
+        connectionParams: { authorization: `Bearer ${session.accessToken}` },
+        retryAttempts: 0,
+      });
+      const closed = await run(late).catch((event) => event);
+      expect(closed).toMatchObject({ code: 4401, reason: 'TOKEN_EXPIRED' });
+      await late.dispose();
+    } finally {
+      await open.dispose();
+    }
+  });
+
   it("keeps two users' conversations and runs apart", async () => {
     const sent = await gqlAs<{ sendChat: { runId: string; conversationId: string } }>(server, alice.accessToken, SEND, {
       input: ask('my secret plan'),
