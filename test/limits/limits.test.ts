@@ -171,3 +171,25 @@ describe('sign-in rate per client IP', () => {
     expect(server.wechat?.received.length).toBe(asked);
   });
 });
+
+describe('sign-in rate behind a proxy (TRUST_PROXY=true)', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({ wechat: true, env: { AUTH_RATE_LIMIT_PER_MINUTE: '1', TRUST_PROXY: 'true' } });
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it('counts per X-Forwarded-For client, not per proxy', async () => {
+    const from = (ip: string) =>
+      fetch(`${server.baseUrl}/api/auth/wechat`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-forwarded-for': ip },
+        body: JSON.stringify({ code: codeFor('proxied') }),
+      });
+    expect((await from('203.0.113.1')).status).toBe(200);
+    expect((await from('203.0.113.2')).status).toBe(200);
+    expect((await from('203.0.113.1')).status).toBe(429);
+  });
+});
