@@ -1,4 +1,4 @@
-import { DatabaseSync } from 'node:sqlite';
+import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import {
   type RateLimiterAbstract,
   RateLimiterMemory,
@@ -43,31 +43,34 @@ function sweeping(limiter: RateLimiterAbstract): () => void {
 }
 
 /**
- * node:sqlite as the better-sqlite3 subset RateLimiterSQLite drives (`prepare`, `transaction`), on a connection of
- * its own to the store's file. The library's upsert is one statement; the transaction only brackets it.
+ * node:sqlite as the better-sqlite3 subset RateLimiterSQLite drives (`prepare`, `transaction`), on the store's own
+ * connection. A second connection to the file would deadlock: Kysely holds a write transaction across awaits, and
+ * the other connection's synchronous busy-wait would block the very event loop that must commit it. The library's
+ * writes are single upserts (atomic by themselves) run between Kysely's statements, so `transaction` adds no
+ * BEGIN: inside a store transaction that later rolls back, the count goes with it, which only ever under-counts an
+ * error. Statements are prepared once.
  */
 function betterSqliteShape(database: DatabaseSync) {
+  const prepared = new Map<string, StatementSync>();
   return {
-    prepare: (sql: string) => database.prepare(sql),
+    prepare(sql: string): StatementSync {
+      let statement = prepared.get(sql);
+      if (!statement) {
+        statement = database.prepare(sql);
+        prepared.set(sql, statement);
+      }
+      return statement;
+    },
     transaction:
       <A extends unknown[], R>(fn: (...args: A) => R) =>
-      (...args: A): R => {
-        database.exec('BEGIN IMMEDIATE');
-        try {
-          const result = fn(...args);
-          database.exec('COMMIT');
-          return result;
-        } catch (error) {
-          database.exec('ROLLBACK');
-          throw error;
-        }
-      },
+      (...args: A): R =>
+        fn(...args),
   };
 }
 
-export async function sqliteBackend(path: string): Promise<LimiterBackend> {
-  const connection = new DatabaseSync(path, { timeout: 5_000 });
-  connection.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;');
+export async function sqliteBackend(database: Database): Promise<LimiterBackend> {
+  const connection = database.sqlite;
+  if (!connection) throw new Error('sqliteBackend needs a SQLite database');
   const storeClient = betterSqliteShape(connection);
   const build = (spec: WindowSpec, tableCreated: boolean, cb?: (error?: Error) => void) =>
     new RateLimiterSQLite(
@@ -90,7 +93,6 @@ export async function sqliteBackend(path: string): Promise<LimiterBackend> {
     create: (spec) => build(spec, true) as RateLimiterAbstract,
     async close() {
       stopSweeping();
-      connection.close();
     },
   };
 }
@@ -124,12 +126,10 @@ export async function postgresBackend(database: Database): Promise<LimiterBacken
 }
 
 /**
- * The store's engine holds the counters, so every instance on one PostgreSQL database shares them. No store, or an
- * in-memory SQLite one (which lives and dies with this process anyway), counts in memory.
+ * The store's engine holds the counters (so every instance on one PostgreSQL database shares them, and a restart
+ * keeps them); without a store (DATABASE_URL=none) they are counted in memory.
  */
 export async function openLimiterBackend(database: Database | undefined): Promise<LimiterBackend> {
   if (!database) return memoryBackend();
-  if (database.location.dialect === 'postgres') return postgresBackend(database);
-  if (database.location.path === ':memory:') return memoryBackend();
-  return sqliteBackend(database.location.path);
+  return database.dialect === 'postgres' ? postgresBackend(database) : sqliteBackend(database);
 }

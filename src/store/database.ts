@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import type { DatabaseSync } from 'node:sqlite';
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import { type Migration, Migrator } from 'kysely/migration';
 import pg from 'pg';
@@ -14,10 +15,10 @@ export type DatabaseLocation = { dialect: 'sqlite'; path: string } | { dialect: 
 export interface Database {
   db: Kysely<StoreSchema>;
   dialect: Dialect;
-  /** Where it lives (the limiter's SQLite store opens its own connection to the same file). */
-  location: DatabaseLocation;
   /** PostgreSQL: the pool Kysely runs on, shared with the limiter's store. */
   pool?: pg.Pool;
+  /** SQLite: the one connection Kysely runs on, shared with the limiter's store. */
+  sqlite?: DatabaseSync;
   close(): Promise<void>;
 }
 
@@ -50,9 +51,12 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
   const location = parseDatabaseUrl(options.url);
   let db: Kysely<StoreSchema>;
   let pgPool: pg.Pool | undefined;
+  let sqlite: DatabaseSync | undefined;
   if (location.dialect === 'sqlite') {
     if (location.path !== ':memory:') mkdirSync(dirname(location.path), { recursive: true });
-    db = new Kysely<StoreSchema>({ dialect: new SqliteDialect({ database: openNodeSqlite(location.path) }) });
+    const connection = openNodeSqlite(location.path);
+    sqlite = connection.sync;
+    db = new Kysely<StoreSchema>({ dialect: new SqliteDialect({ database: connection }) });
   } else {
     if (options.schema !== undefined && !SCHEMA_NAME.test(options.schema)) throw new Error('invalid schema name');
     const pool = new pg.Pool({
@@ -76,8 +80,8 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
   const database: Database = {
     db,
     dialect: location.dialect,
-    location,
     ...(pgPool ? { pool: pgPool } : {}),
+    ...(sqlite ? { sqlite } : {}),
     async close() {
       const ended = pgPool ? clientsEnded(pgPool) : undefined;
       await db.destroy();
