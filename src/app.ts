@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import { AuthService } from './auth/auth-service.ts';
 import { createCallerAuthenticator } from './auth/authenticator.ts';
+import { SessionStore } from './auth/session-store.ts';
 import { createAccessTokens } from './auth/tokens.ts';
 import { UserDirectory } from './auth/user-directory.ts';
 import { UserStore } from './auth/user-store.ts';
@@ -46,6 +47,7 @@ export interface App {
   /** WeChat sign-in and its users (absent when not configured). */
   auth: AuthService | undefined;
   users: UserStore | undefined;
+  sessions: SessionStore | undefined;
   /** Per-principal rate and quota (its counters live in `limiterBackend`). */
   limits: ChatLimits;
   limiterBackend: LimiterBackend;
@@ -169,6 +171,7 @@ export async function buildApp(config: Config, gateway?: AppGateway, options: Ap
     gateway: upstream,
     auth,
     users: identity?.directory.users,
+    sessions: identity?.directory.sessions,
     limits: chatLimits,
     limiterBackend,
   };
@@ -178,7 +181,11 @@ export async function buildApp(config: Config, gateway?: AppGateway, options: Ap
 function openIdentity(config: Config, conversations: ConversationLayer, backend: LimiterBackend) {
   const wechat = config.wechat;
   if (!wechat) throw new Error('WeChat sign-in is not configured');
-  const directory = new UserDirectory(new UserStore(conversations.database), config.access);
+  const directory = new UserDirectory(
+    new UserStore(conversations.database),
+    new SessionStore(conversations.database),
+    config.access,
+  );
   const tokens = createAccessTokens(wechat.authSecret, wechat.accessTtlSeconds);
   const code2Session = createCode2Session(wechat);
   const auth = new AuthService({
@@ -191,7 +198,7 @@ function openIdentity(config: Config, conversations: ConversationLayer, backend:
   });
   // Ended session families (and their refresh-token hashes, by cascade) are deleted hourly.
   const sweeper = setInterval(() => {
-    directory.users.sweepExpired().catch(() => {});
+    directory.sessions.sweepExpired().catch(() => {});
   }, 3_600_000);
   sweeper.unref();
   return {

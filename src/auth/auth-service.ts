@@ -73,11 +73,11 @@ export class AuthService {
     }
     await this.#throttle(clientIp);
     const wechat = await this.#options.code2Session(code.trim());
-    const { users, access } = this.#options.directory;
+    const { users, sessions, access } = this.#options.directory;
     const user = await users.findOrCreate(wechat.openid, wechat.unionid ?? null, initialStatus(access));
     if (effectiveStatus(user, access) === 'blocked') throw blocked();
     const refreshToken = newRefreshToken();
-    const sessionId = await users.createSession(
+    const sessionId = await sessions.createSession(
       user.id,
       hashRefreshToken(refreshToken),
       Date.now() + this.#options.refreshTtlSeconds * 1000,
@@ -90,15 +90,15 @@ export class AuthService {
       throw new AppError('INVALID_INPUT', 'refreshToken must be the refresh token of a session.');
     }
     await this.#throttle(clientIp);
-    const { users } = this.#options.directory;
+    const { sessions } = this.#options.directory;
     const next = newRefreshToken();
-    const outcome = await users.rotate(
+    const outcome = await sessions.rotate(
       hashRefreshToken(refreshToken),
       hashRefreshToken(next),
       Date.now() + this.#options.refreshTtlSeconds * 1000,
     );
     if (outcome.kind === 'reused') {
-      await users.revokeSession(outcome.sessionId);
+      await sessions.revoke(outcome.sessionId);
       this.#options.directory.forget(outcome.sessionId);
       throw new AppError(
         'UNAUTHENTICATED',
@@ -115,7 +115,7 @@ export class AuthService {
   /** Ends the caller's session family: its refresh token stops working, its access tokens too (within the cache TTL elsewhere). */
   async signOut(principal: Principal): Promise<boolean> {
     if (principal.kind !== 'user' || !principal.sessionId) return false;
-    await this.#options.directory.users.revokeSession(principal.sessionId);
+    await this.#options.directory.sessions.revoke(principal.sessionId);
     this.#options.directory.forget(principal.sessionId);
     return true;
   }

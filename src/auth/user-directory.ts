@@ -3,7 +3,8 @@ import type { AccessConfig } from '../config/env.ts';
 import { AppError } from '../contract/errors.ts';
 import type { UserStatus } from '../store/schema.ts';
 import { effectiveStatus } from './access-policy.ts';
-import type { SessionState, UserRecord, UserStore } from './user-store.ts';
+import type { SessionState, SessionStore } from './session-store.ts';
+import type { UserRecord, UserStore } from './user-store.ts';
 
 /** Sessions looked up at once at most; past it the oldest entry goes (the store stays the truth). */
 const MAX_CACHED = 10_000;
@@ -20,16 +21,22 @@ export interface Standing {
  */
 export class UserDirectory {
   readonly #users: UserStore;
+  readonly #sessions: SessionStore;
   readonly #access: AccessConfig;
   readonly #cache = new Map<string, { at: number; state: Promise<SessionState | undefined> }>();
 
-  constructor(users: UserStore, access: AccessConfig) {
+  constructor(users: UserStore, sessions: SessionStore, access: AccessConfig) {
     this.#users = users;
+    this.#sessions = sessions;
     this.#access = access;
   }
 
   get users(): UserStore {
     return this.#users;
+  }
+
+  get sessions(): SessionStore {
+    return this.#sessions;
   }
 
   get access(): AccessConfig {
@@ -42,7 +49,7 @@ export class UserDirectory {
     if (cached && now - cached.at < this.#access.cacheTtlMs) return cached.state;
     if (cached) this.#cache.delete(sessionId);
     else if (this.#cache.size >= MAX_CACHED) this.#cache.delete(this.#cache.keys().next().value as string);
-    const state = this.#users.sessionState(sessionId);
+    const state = this.#sessions.state(sessionId);
     this.#cache.set(sessionId, { at: now, state });
     state.catch(() => this.#cache.delete(sessionId));
     return state;

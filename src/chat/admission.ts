@@ -6,6 +6,8 @@ export interface Ticket {
   maxActiveRuns?: number;
   /** The tokens the turn used (the gateway's usage, else an estimate). */
   settle?(tokens: number): void;
+  /** The turn never started (invalid input, too many runs in flight): give back what admission counted. */
+  refund?(): void;
 }
 
 /** Who may start a turn now: access policy, rate and quota. Refusals are AppErrors. */

@@ -131,15 +131,30 @@ export class ChatService {
   /** start() once admitted: what every surface calls. */
   async begin(principal: Principal, input: SendChatInput, options: StartOptions): Promise<Run> {
     const ticket = await this.admit(principal);
-    return this.start(principal, input, { ...options, ticket });
+    return this.#startAdmitted(principal, input, { ...options, ticket });
+  }
+
+  #startAdmitted(principal: Principal, input: SendChatInput, options: StartOptions): Run {
+    try {
+      return this.start(principal, input, options);
+    } catch (error) {
+      options.ticket?.refund?.();
+      throw error;
+    }
   }
 
   /** begin() within a stored conversation: continues input.conversationId (NOT_FOUND if not the caller's) or opens one. */
   async open(principal: Principal, input: SendChatInput, options: StartOptions): Promise<Run> {
     if (!this.#options.conversations && input.conversationId !== undefined) throw storeless();
     const ticket = await this.admit(principal);
-    const conversation = await this.#options.conversations?.journal.open(principal, input);
-    return this.start(principal, input, { ...options, conversation, ticket });
+    let conversation: OpenConversation | undefined;
+    try {
+      conversation = await this.#options.conversations?.journal.open(principal, input);
+    } catch (error) {
+      ticket.refund?.();
+      throw error;
+    }
+    return this.#startAdmitted(principal, input, { ...options, conversation, ticket });
   }
 
   /** The conversation API (GraphQL, tRPC); NOT_FOUND on a server without a store. */

@@ -69,6 +69,9 @@ export class ChatLimits implements Admission {
       });
     }
     return {
+      refund: () => {
+        this.#turns.refund(principal.id).catch((error) => this.#options.onError?.(error));
+      },
       ...(principal.kind === 'user' ? { maxActiveRuns: this.#options.maxActiveRunsPerUser } : {}),
       ...(perDay > 0
         ? {

@@ -61,6 +61,11 @@ export class Counter {
     }
   }
 
+  /** Gives back points counted for a key (a turn that never started). */
+  async refund(key: string, points = 1): Promise<void> {
+    await this.#limiter(1).reward(key, points);
+  }
+
   /** Adds points whatever the allowance (e.g. tokens a finished turn used). */
   async add(key: string, points: number): Promise<void> {
     if (points > 0) await this.#limiter(1).penalty(key, points);

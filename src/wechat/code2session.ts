@@ -114,7 +114,7 @@ async function readCapped(body: AsyncIterable<Buffer> & { destroy(): void }): Pr
     size += chunk.length;
     if (size > MAX_BODY_BYTES) {
       body.destroy();
-      throw new Error(`WeChat's answer is over ${MAX_BODY_BYTES} bytes`);
+      throw mapWechatError(Number.NaN, `the answer is over ${MAX_BODY_BYTES} bytes`);
     }
     chunks.push(chunk);
   }

@@ -73,6 +73,14 @@ for (const engine of TEST_ENGINES) {
       expect((await chat(server, carol)).code).toBe('RATE_LIMITED');
     });
 
+    it('gives the turn back when it never starts (invalid input)', async () => {
+      const ivan = await signIn(server, 'rate-ivan');
+      await server.app.users?.setLimits(ivan.user.id, { requestsPerMinute: 1 });
+      for (let i = 0; i < 3; i++) expect((await chat(server, ivan, '   ')).code).toBe('INVALID_INPUT');
+      await expect.poll(async () => (await chat(server, ivan)).code).toBe('OK');
+      expect((await chat(server, ivan)).code).toBe('RATE_LIMITED');
+    });
+
     it('limits an API key too, answering REST with 429 and Retry-After', async () => {
       jump(61_000);
       const post = () =>

@@ -114,7 +114,7 @@ describe('SDK sign-in', () => {
     const user = await client.signIn();
     await activate(user.id);
     const stored = device.storage.get('openclaw.session') as { accessToken: string };
-    await server.app.users?.revokeSession(decodeJwt(stored.accessToken).sid as string);
+    await server.app.sessions?.revoke(decodeJwt(stored.accessToken).sid as string);
     expect((await client.sendChat(ask('still me'))).message.content).toContain('still me');
     expect(device.logins).toHaveLength(2);
     expect(operations()).toEqual(['SignInWithWechat', 'SendChat', 'RefreshSession', 'SignInWithWechat', 'SendChat']);

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SessionStore } from '../../src/auth/session-store.ts';
 import { hashRefreshToken, newRefreshToken } from '../../src/auth/tokens.ts';
 import { isApprovalCode, UserStore } from '../../src/auth/user-store.ts';
 import { type Database, openDatabase } from '../../src/store/database.ts';
@@ -11,11 +12,13 @@ for (const engine of TEST_ENGINES) {
     let testDb: TestDatabase;
     let database: Database;
     let users: UserStore;
+    let sessions: SessionStore;
 
     beforeAll(async () => {
       testDb = await freshDatabase(engine.name);
       database = await openDatabase({ url: testDb.url });
       users = new UserStore(database);
+      sessions = new SessionStore(database);
     });
     afterAll(async () => {
       await database?.close();
@@ -50,15 +53,15 @@ for (const engine of TEST_ENGINES) {
     it('rotates a refresh token exactly once; the loser of a race, or a replay, is reuse', async () => {
       const user = await users.findOrCreate('o_rotate', null, 'active');
       const first = newRefreshToken();
-      const sessionId = await users.createSession(user.id, hashRefreshToken(first), Date.now() + DAY);
+      const sessionId = await sessions.createSession(user.id, hashRefreshToken(first), Date.now() + DAY);
       const outcomes = await Promise.all(
         [newRefreshToken(), newRefreshToken()].map((next) =>
-          users.rotate(hashRefreshToken(first), hashRefreshToken(next), Date.now() + DAY),
+          sessions.rotate(hashRefreshToken(first), hashRefreshToken(next), Date.now() + DAY),
         ),
       );
       expect(outcomes.map((o) => o.kind).sort()).toEqual(['reused', 'rotated']);
       expect(outcomes.find((o) => o.kind === 'rotated')).toMatchObject({ userId: user.id, sessionId });
-      expect(await users.rotate(hashRefreshToken('never issued'), 'x'.repeat(64), Date.now() + DAY)).toEqual({
+      expect(await sessions.rotate(hashRefreshToken('never issued'), 'x'.repeat(64), Date.now() + DAY)).toEqual({
         kind: 'invalid',
       });
     });
@@ -66,19 +69,21 @@ for (const engine of TEST_ENGINES) {
     it('a revoked or expired family rotates nothing, and reads as such', async () => {
       const user = await users.findOrCreate('o_revoke', null, 'active');
       const token = newRefreshToken();
-      const sessionId = await users.createSession(user.id, hashRefreshToken(token), Date.now() + DAY);
-      expect(await users.sessionState(sessionId)).toMatchObject({ revoked: false, user: { id: user.id } });
-      await users.revokeSession(sessionId);
-      expect(await users.sessionState(sessionId)).toMatchObject({ revoked: true });
-      expect((await users.rotate(hashRefreshToken(token), hashRefreshToken('n'), Date.now() + DAY)).kind).toBe(
+      const sessionId = await sessions.createSession(user.id, hashRefreshToken(token), Date.now() + DAY);
+      expect(await sessions.state(sessionId)).toMatchObject({ revoked: false, user: { id: user.id } });
+      await sessions.revoke(sessionId);
+      expect(await sessions.state(sessionId)).toMatchObject({ revoked: true });
+      expect((await sessions.rotate(hashRefreshToken(token), hashRefreshToken('n'), Date.now() + DAY)).kind).toBe(
         'invalid',
       );
 
       const old = newRefreshToken();
-      const expired = await users.createSession(user.id, hashRefreshToken(old), Date.now() - 1);
-      expect((await users.rotate(hashRefreshToken(old), hashRefreshToken('m'), Date.now() + DAY)).kind).toBe('invalid');
-      expect(await users.sweepExpired()).toBeGreaterThanOrEqual(1);
-      expect(await users.sessionState(expired)).toBeUndefined();
+      const expired = await sessions.createSession(user.id, hashRefreshToken(old), Date.now() - 1);
+      expect((await sessions.rotate(hashRefreshToken(old), hashRefreshToken('m'), Date.now() + DAY)).kind).toBe(
+        'invalid',
+      );
+      expect(await sessions.sweepExpired()).toBeGreaterThanOrEqual(1);
+      expect(await sessions.state(expired)).toBeUndefined();
     });
   });
 }
