@@ -3,9 +3,9 @@
  * the same DATABASE_URL (read from the environment, default as the server's). See ADMIN_USAGE.
  */
 import { runUsersCommand } from '../src/admin/users-command.ts';
-import { UserStore } from '../src/auth/user-store.ts';
 import { EnvSchema } from '../src/config/env.ts';
 import { openDatabase } from '../src/store/database.ts';
+import { UserStore } from '../src/store/user-store.ts';
 
 const url = EnvSchema.shape.DATABASE_URL.safeParse(process.env.DATABASE_URL || undefined);
 if (!url.success || url.data === 'none') {

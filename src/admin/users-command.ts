@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
-import type { UserRecord, UserStore } from '../auth/user-store.ts';
 import { USER_STATUSES, type UserStatus } from '../store/schema.ts';
+import type { UserRecord, UserStore } from '../store/user-store.ts';
 
 export const ADMIN_USAGE = `Usage: npm run admin -- users <command>
   users list [--status active|pending|blocked] [--limit N]

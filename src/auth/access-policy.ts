@@ -1,6 +1,6 @@
 import type { AccessConfig } from '../config/env.ts';
 import type { UserStatus } from '../store/schema.ts';
-import type { UserRecord } from './user-store.ts';
+import type { UserRecord } from '../store/user-store.ts';
 
 /** The status a brand-new user is stored with. */
 export function initialStatus(config: AccessConfig): UserStatus {

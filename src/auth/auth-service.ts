@@ -2,11 +2,11 @@ import type { Principal } from '../chat/principal.ts';
 import { AppError } from '../contract/errors.ts';
 import type { Counter } from '../limits/limiter.ts';
 import type { UserStatus } from '../store/schema.ts';
+import type { UserRecord } from '../store/user-store.ts';
 import type { Code2Session } from '../wechat/code2session.ts';
 import { effectiveStatus, initialStatus } from './access-policy.ts';
 import { type AccessTokens, hashRefreshToken, newRefreshToken } from './tokens.ts';
 import { blocked, type UserDirectory } from './user-directory.ts';
-import type { UserRecord } from './user-store.ts';
 
 /** What a client sees of its user: never the openid, never WeChat's session_key. */
 export interface UserView {

@@ -2,9 +2,9 @@ import type { Principal } from '../chat/principal.ts';
 import type { AccessConfig } from '../config/env.ts';
 import { AppError } from '../contract/errors.ts';
 import type { UserStatus } from '../store/schema.ts';
+import type { SessionState, SessionStore } from '../store/session-store.ts';
+import type { UserRecord, UserStore } from '../store/user-store.ts';
 import { effectiveStatus } from './access-policy.ts';
-import type { SessionState, SessionStore } from './session-store.ts';
-import type { UserRecord, UserStore } from './user-store.ts';
 
 /** Sessions looked up at once at most; past it the oldest entry goes (the store stays the truth). */
 const MAX_CACHED = 10_000;

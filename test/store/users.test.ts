@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SessionStore } from '../../src/auth/session-store.ts';
 import { hashRefreshToken, newRefreshToken } from '../../src/auth/tokens.ts';
-import { isApprovalCode, UserStore } from '../../src/auth/user-store.ts';
 import { type Database, openDatabase } from '../../src/store/database.ts';
+import { SessionStore } from '../../src/store/session-store.ts';
+import { isApprovalCode, UserStore } from '../../src/store/user-store.ts';
 import { engineTitle, freshDatabase, TEST_ENGINES, type TestDatabase } from '../helpers/databases.ts';
 
 const DAY = 86_400_000;

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
-import type { Database } from '../store/database.ts';
-import { newId } from '../store/ids.ts';
-import type { StoreSchema } from '../store/schema.ts';
+import type { Database } from './database.ts';
+import { newId } from './ids.ts';
+import type { StoreSchema } from './schema.ts';
 import { toUser, type UserRecord } from './user-store.ts';
 
 export type RotateOutcome =

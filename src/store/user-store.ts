@@ -1,8 +1,8 @@
 import { randomInt } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import type { Database } from '../store/database.ts';
-import { newId } from '../store/ids.ts';
-import type { StoreSchema, UserStatus, UserTable } from '../store/schema.ts';
+import type { Database } from './database.ts';
+import { newId } from './ids.ts';
+import type { StoreSchema, UserStatus, UserTable } from './schema.ts';
 
 export interface UserRecord {
   id: string;
