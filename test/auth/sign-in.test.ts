@@ -115,8 +115,31 @@ describe('WeChat sign-in (approval policy)', () => {
       body: JSON.stringify({ refreshToken: session.refreshToken }),
     });
     expect(refreshed.status).toBe(200);
-    const me = await gqlAs(server, (await refreshed.json()).accessToken, ME);
+    const rotated = await refreshed.json();
+    const me = await gqlAs(server, rotated.accessToken, ME);
     expect(me.data?.me).toMatchObject({ id: session.user.id });
-    expect(bearer('x')).toEqual({ authorization: 'Bearer x' });
+
+    // A pending user's chat, on REST and tRPC: 403 with the approval code beside the code.
+    const chat = await fetch(`${server.baseUrl}/api/chat`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...bearer(rotated.accessToken) },
+      body: JSON.stringify({ messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    expect(chat.status).toBe(403);
+    expect((await chat.json()).error).toMatchObject({
+      code: 'PENDING_APPROVAL',
+      type: 'permission_error',
+      approvalCode: session.user.approvalCode,
+    });
+    const trpc = await fetch(`${server.baseUrl}/trpc/chat.send`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...bearer(rotated.accessToken) },
+      body: JSON.stringify({ messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    expect(trpc.status).toBe(403);
+    expect((await trpc.json()).error.data).toMatchObject({
+      appCode: 'PENDING_APPROVAL',
+      approvalCode: session.user.approvalCode,
+    });
   });
 });
