@@ -5,6 +5,32 @@ export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' |
 import type * as Types from './schema.ts';
 
 const TypedDocumentString = String as unknown as new (document: string, meta?: Record<string, unknown>) => string;
+export type AuthSessionFieldsFragment = { __typename: 'AuthSession', accessToken: string, expiresIn: number, refreshToken: string, user: { __typename: 'User', id: string, status: Types.UserStatus, approvalCode: string | null } };
+
+export type SignInWithWechatMutationVariables = Exact<{
+  code: string;
+}>;
+
+
+export type SignInWithWechatMutation = { __typename: 'Mutation', signInWithWechat: { __typename: 'AuthSession', accessToken: string, expiresIn: number, refreshToken: string, user: { __typename: 'User', id: string, status: Types.UserStatus, approvalCode: string | null } } };
+
+export type RefreshSessionMutationVariables = Exact<{
+  refreshToken: string;
+}>;
+
+
+export type RefreshSessionMutation = { __typename: 'Mutation', refreshSession: { __typename: 'AuthSession', accessToken: string, expiresIn: number, refreshToken: string, user: { __typename: 'User', id: string, status: Types.UserStatus, approvalCode: string | null } } };
+
+export type SignOutMutationVariables = Exact<{ [key: string]: never; }>;
+
+
+export type SignOutMutation = { __typename: 'Mutation', signOut: boolean };
+
+export type MeQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type MeQuery = { __typename: 'Query', me: { __typename: 'User', id: string, status: Types.UserStatus, approvalCode: string | null } };
+
 export type SendChatMutationVariables = Exact<{
   input: Types.SendChatInput;
 }>;
@@ -148,6 +174,18 @@ export type LimitsQueryVariables = Exact<{ [key: string]: never; }>;
 
 export type LimitsQuery = { __typename: 'Query', limits: { __typename: 'Limits', maxImageBytes: number, maxFileBytes: number, maxImages: number, maxFiles: number, imageMimeTypes: Array<string>, fileMimeTypes: Array<string> } };
 
+export const AuthSessionFieldsFragmentDoc = new TypedDocumentString(`
+    fragment AuthSessionFields on AuthSession {
+  accessToken
+  expiresIn
+  refreshToken
+  user {
+    id
+    status
+    approvalCode
+  }
+}
+    `, {"fragmentName":"AuthSessionFields"});
 export const ConversationFieldsFragmentDoc = new TypedDocumentString(`
     fragment ConversationFields on Conversation {
   id
@@ -333,6 +371,52 @@ fragment AttachmentFields on Attachment {
     size
   }
 }`, {"fragmentName":"ChatEventFields"});
+export const SignInWithWechatDocument = new TypedDocumentString(`
+    mutation SignInWithWechat($code: String!) {
+  signInWithWechat(code: $code) {
+    ...AuthSessionFields
+  }
+}
+    fragment AuthSessionFields on AuthSession {
+  accessToken
+  expiresIn
+  refreshToken
+  user {
+    id
+    status
+    approvalCode
+  }
+}`);
+export const RefreshSessionDocument = new TypedDocumentString(`
+    mutation RefreshSession($refreshToken: String!) {
+  refreshSession(refreshToken: $refreshToken) {
+    ...AuthSessionFields
+  }
+}
+    fragment AuthSessionFields on AuthSession {
+  accessToken
+  expiresIn
+  refreshToken
+  user {
+    id
+    status
+    approvalCode
+  }
+}`);
+export const SignOutDocument = new TypedDocumentString(`
+    mutation SignOut {
+  signOut
+}
+    `);
+export const MeDocument = new TypedDocumentString(`
+    query Me {
+  me {
+    id
+    status
+    approvalCode
+  }
+}
+    `);
 export const SendChatDocument = new TypedDocumentString(`
     mutation SendChat($input: SendChatInput!) {
   sendChat(input: $input) {
@@ -667,6 +751,18 @@ export const LimitsDocument = new TypedDocumentString(`
 export type Requester<C = {}> = <R, V>(doc: string, vars?: V, options?: C) => Promise<R> | AsyncIterable<R>
 export function getSdk<C>(requester: Requester<C>) {
   return {
+    SignInWithWechat(variables: SignInWithWechatMutationVariables, options?: C): Promise<SignInWithWechatMutation> {
+      return requester<SignInWithWechatMutation, SignInWithWechatMutationVariables>(SignInWithWechatDocument, variables, options) as Promise<SignInWithWechatMutation>;
+    },
+    RefreshSession(variables: RefreshSessionMutationVariables, options?: C): Promise<RefreshSessionMutation> {
+      return requester<RefreshSessionMutation, RefreshSessionMutationVariables>(RefreshSessionDocument, variables, options) as Promise<RefreshSessionMutation>;
+    },
+    SignOut(variables?: SignOutMutationVariables, options?: C): Promise<SignOutMutation> {
+      return requester<SignOutMutation, SignOutMutationVariables>(SignOutDocument, variables, options) as Promise<SignOutMutation>;
+    },
+    Me(variables?: MeQueryVariables, options?: C): Promise<MeQuery> {
+      return requester<MeQuery, MeQueryVariables>(MeDocument, variables, options) as Promise<MeQuery>;
+    },
     SendChat(variables: SendChatMutationVariables, options?: C): Promise<SendChatMutation> {
       return requester<SendChatMutation, SendChatMutationVariables>(SendChatDocument, variables, options) as Promise<SendChatMutation>;
     },

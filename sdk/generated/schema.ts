@@ -16,6 +16,17 @@ export type AttachmentInput =
   { file: FileAttachmentInput; image?: never; }
   |  { file?: never; image: ImageAttachmentInput; };
 
+/** Send accessToken as `Authorization: Bearer`; before it expires (or on TOKEN_EXPIRED) call refreshSession. */
+export type AuthSession = {
+  __typename: 'AuthSession';
+  accessToken: Scalars['String']['output'];
+  /** Seconds until accessToken expires. */
+  expiresIn: Scalars['Int']['output'];
+  /** Single use: each refresh returns a new one; presenting a used one ends the session everywhere. */
+  refreshToken: Scalars['String']['output'];
+  user: User;
+};
+
 export type ChatCompleted = {
   __typename: 'ChatCompleted';
   conversationId: Maybe<Scalars['ID']['output']>;
@@ -208,12 +219,18 @@ export type Mutation = {
   cancelChat: Scalars['Boolean']['output'];
   /** Deletes its messages and the attachments only it holds. NOT_FOUND when missing or not the caller’s. */
   deleteConversation: Scalars['Boolean']['output'];
+  /** A new access token and refresh token for a refresh token (which stops working). Needs no credentials. */
+  refreshSession: AuthSession;
   /** NOT_FOUND when it does not exist or is not the caller’s. */
   renameConversation: Conversation;
   /** Starts a fresh agent session for the next turn: the stored messages stay, the agent no longer sees them. NOT_FOUND when missing or not the caller’s. */
   resetConversation: Conversation;
   /** One turn, answered when complete. Prefer the chatStream subscription on phones (60 s request cap). */
   sendChat: ChatResult;
+  /** Exchanges a wx.login() code for a session. Needs no credentials. */
+  signInWithWechat: AuthSession;
+  /** Ends the caller's session: its refresh token and access tokens stop working. */
+  signOut: Scalars['Boolean']['output'];
 };
 
 
@@ -224,6 +241,11 @@ export type MutationCancelChatArgs = {
 
 export type MutationDeleteConversationArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type MutationRefreshSessionArgs = {
+  refreshToken: Scalars['String']['input'];
 };
 
 
@@ -242,6 +264,11 @@ export type MutationSendChatArgs = {
   input: SendChatInput;
 };
 
+
+export type MutationSignInWithWechatArgs = {
+  code: Scalars['String']['input'];
+};
+
 export type PageInfo = {
   __typename: 'PageInfo';
   endCursor: Maybe<Scalars['String']['output']>;
@@ -257,6 +284,8 @@ export type Query = {
   /** The caller's conversations, newest activity first. */
   conversations: ConversationConnection;
   limits: Limits;
+  /** The caller: its status tells a mini-program to show 'waiting for approval' instead of retrying. */
+  me: User;
 };
 
 
@@ -321,3 +350,18 @@ export type Usage = {
   outputTokens: Scalars['Int']['output'];
   totalTokens: Scalars['Int']['output'];
 };
+
+/** The signed-in user (an API key reads as an active user named after the key). */
+export type User = {
+  __typename: 'User';
+  /** While pending: the short code to show the operator, who approves it with `npm run admin`. */
+  approvalCode: Maybe<Scalars['String']['output']>;
+  id: Scalars['ID']['output'];
+  status: UserStatus;
+};
+
+/** active: may chat; pending: waits for the operator (show approvalCode); blocked: refused everywhere. */
+export type UserStatus =
+  | 'active'
+  | 'blocked'
+  | 'pending';

@@ -10,9 +10,10 @@ export {
   type SendChatInput,
 } from './client.ts';
 export type { RequestOptions } from './context.ts';
-export { isSdkError, SdkError, type SdkErrorCode } from './errors.ts';
+export { isSdkError, SdkError, type SdkErrorCode, type SdkErrorDetails } from './errors.ts';
 export { mimeTypeFromFileName } from './mime.ts';
 export { type SseEvent, SseParser } from './sse.ts';
 export type { Subscription } from './subscription.ts';
 export { decodeUtf8, encodeUtf8, Utf8Decoder } from './utf8.ts';
+export type { AuthSessionData, SessionUser } from './wechat-session.ts';
 export type { WxLike, WxRequestOptions, WxRequestTask } from './wx-types.ts';

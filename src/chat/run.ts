@@ -21,6 +21,8 @@ export interface RunOptions {
   user?: string;
   /** Cap on `bytes`: an answer that would exceed it fails the run instead of growing the log. */
   maxEventBytes?: number;
+  /** Runs in flight its principal may have (a signed-in user's cap); absent: the registry's per-key ceiling. */
+  maxActiveRuns?: number;
 }
 
 /**
@@ -69,6 +71,7 @@ export class Run {
   /** The logger of the request that started the run. */
   readonly log: RunLog | undefined;
   readonly user: string | undefined;
+  readonly maxActiveRuns: number | undefined;
   readonly #maxEventBytes: number;
 
   constructor(principalId: string, model: string, options: RunOptions = {}) {
@@ -76,6 +79,7 @@ export class Run {
     this.model = model;
     this.log = options.log;
     this.user = options.user;
+    this.maxActiveRuns = options.maxActiveRuns;
     this.#maxEventBytes = options.maxEventBytes ?? Number.POSITIVE_INFINITY;
     this.result = new Promise<ChatResult>((resolve, reject) => {
       this.#settle = { resolve, reject };

@@ -6,6 +6,8 @@ import { validateAttachments } from '../gateway/attachments.ts';
 import { UpstreamHttpError } from '../gateway/errors.ts';
 import type { Completion, GatewayEvent, GeneratedMedia } from '../gateway/events.ts';
 import type { GatewayChatRequest } from '../gateway/translate.ts';
+import { estimateTokens } from '../limits/token-estimate.ts';
+import { ADMIT_ALL, type Admission, type Ticket } from './admission.ts';
 import type { ConversationJournal, OpenConversation } from './conversation-journal.ts';
 import type { Conversations } from './conversations.ts';
 import { extractOutputAttachments } from './output-attachments.ts';
@@ -31,6 +33,8 @@ export interface ChatServiceOptions {
   onError?: (error: AppError, run: Run) => void;
   /** The store's conversation layer; without it the service keeps nothing beyond its runs. */
   conversations?: { journal: ConversationJournal; api: Conversations };
+  /** Access policy, rate and quota, asked before every turn (none: every caller may chat). */
+  admission?: Admission;
 }
 
 /** Where a run's failures are logged: the logger of the request that started it (so lines carry its id). */
@@ -42,6 +46,8 @@ export interface StartOptions {
   log?: RunLog;
   /** The stored conversation the turn belongs to (see open()). */
   conversation?: OpenConversation;
+  /** What admission granted (begin() and open() ask for it). */
+  ticket?: Ticket;
 }
 
 export interface SendOptions {
@@ -107,24 +113,54 @@ export class ChatService {
       stream: options.stream,
       ...(keepMedia ? { keepMedia } : {}),
     };
+    const { ticket } = options;
     const run = new Run(principal.id, request.model, {
       log: options.log,
       user: input.user,
       maxEventBytes: this.#options.maxEventBytes,
+      maxActiveRuns: ticket?.maxActiveRuns,
     });
     run.conversationId = conversation?.id;
     this.#options.runs.add(run);
     run.emit(conversation ? { type: 'started', conversationId: conversation.id } : { type: 'started' });
     this.#options.conversations?.journal.track(principal, input, request, run, conversation);
+    if (ticket?.settle) settleUsage(run, request, ticket.settle);
     void this.#drive(run, { ...request, runId: run.id }, conversation?.id);
     return run;
   }
 
-  /** start() within a stored conversation: continues input.conversationId (NOT_FOUND if not the caller's) or opens one. */
+  /** Whether the principal may start a turn now (policy, rate, quota): throws the refusal. */
+  admit(principal: Principal): Promise<Ticket> {
+    return (this.#options.admission ?? ADMIT_ALL).admit(principal);
+  }
+
+  /** start() once admitted: what every surface calls. */
+  async begin(principal: Principal, input: SendChatInput, options: StartOptions): Promise<Run> {
+    const ticket = await this.admit(principal);
+    return this.#startAdmitted(principal, input, { ...options, ticket });
+  }
+
+  #startAdmitted(principal: Principal, input: SendChatInput, options: StartOptions): Run {
+    try {
+      return this.start(principal, input, options);
+    } catch (error) {
+      options.ticket?.refund?.();
+      throw error;
+    }
+  }
+
+  /** begin() within a stored conversation: continues input.conversationId (NOT_FOUND if not the caller's) or opens one. */
   async open(principal: Principal, input: SendChatInput, options: StartOptions): Promise<Run> {
     if (!this.#options.conversations && input.conversationId !== undefined) throw storeless();
-    const conversation = await this.#options.conversations?.journal.open(principal, input);
-    return this.start(principal, input, { ...options, conversation });
+    const ticket = await this.admit(principal);
+    let conversation: OpenConversation | undefined;
+    try {
+      conversation = await this.#options.conversations?.journal.open(principal, input);
+    } catch (error) {
+      ticket.refund?.();
+      throw error;
+    }
+    return this.#startAdmitted(principal, input, { ...options, conversation, ticket });
   }
 
   /** The conversation API (GraphQL, tRPC); NOT_FOUND on a server without a store. */
@@ -163,7 +199,7 @@ export class ChatService {
 
   /** A run awaited to completion (non-streaming surfaces). Rejects with the run's AppError. */
   async send(principal: Principal, input: SendChatInput, options: SendOptions = {}): Promise<ChatResult> {
-    return this.#await(this.start(principal, input, { stream: false, log: options.log }), options.signal);
+    return this.#await(await this.begin(principal, input, { stream: false, log: options.log }), options.signal);
   }
 
   async #await(run: Run, signal: AbortSignal | undefined): Promise<ChatResult> {
@@ -264,4 +300,12 @@ export class ChatService {
     if (!layer) return [];
     return layer.api.signed(await layer.journal.keepGenerated(run, media));
   }
+}
+
+/** A turn's tokens once it ends: the gateway's usage, else the documented estimate (of what was produced so far). */
+function settleUsage(run: Run, request: GatewayChatRequest, settle: (tokens: number) => void): void {
+  run.result.then(
+    (result) => settle(result.usage?.totalTokens ?? estimateTokens(request, result.message.content)),
+    () => settle(estimateTokens(request, run.partialText)),
+  );
 }

@@ -44,6 +44,38 @@ export const EnvSchema = z.object({
   OPENCLAW_API_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
   ALLOW_ANONYMOUS: bool.default(false),
 
+  WECHAT_APPID: z
+    .string()
+    .regex(/^[\w-]{1,64}$/, 'must be the mini-program AppID (e.g. wx0123456789abcdef)')
+    .optional(),
+  WECHAT_SECRET: z.string().min(8, 'must be the AppSecret from mp.weixin.qq.com').optional(),
+  WECHAT_API_BASE: z
+    .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+    .default('https://api.weixin.qq.com'),
+  WECHAT_TIMEOUT_MS: int(100, 60_000).default(5_000),
+  AUTH_SECRET: z
+    .string()
+    .refine((v) => Buffer.byteLength(v) >= 32, 'must be at least 32 bytes (e.g. openssl rand -base64 48)')
+    .optional(),
+  AUTH_ACCESS_TTL_S: int(60, 86_400).default(7_200),
+  AUTH_REFRESH_TTL_S: int(300, 365 * 86_400).default(30 * 86_400),
+  AUTH_RATE_LIMIT_PER_MINUTE: int(1).default(30),
+  AUTH_CACHE_TTL_MS: int(0, 60_000).default(2_000),
+  ACCESS_POLICY: z
+    .enum(['approval', 'allowlist', 'open'], { error: 'must be approval, allowlist or open' })
+    .default('approval'),
+  ALLOWED_OPENIDS: z
+    .string()
+    .transform((v) =>
+      v
+        .split(',')
+        .map((k) => k.trim())
+        .filter(Boolean),
+    )
+    .optional(),
+  RATE_LIMIT_PER_MINUTE: int(1).default(20),
+  QUOTA_TOKENS_PER_DAY: int(0).default(0),
+
   BODY_LIMIT_BYTES: int(1024).default(21 * MiB),
   BODY_IDLE_TIMEOUT_MS: int(100).default(30_000),
   BODY_TIMEOUT_MS: int(100).default(300_000),
@@ -65,7 +97,7 @@ export const EnvSchema = z.object({
   RUN_RETENTION_MS: int(1_000).default(300_000),
   RUN_MAX_RETAINED_BYTES: int(1024).default(64 * MiB),
   MAX_ACTIVE_RUNS_PER_KEY: int(1).default(256),
-  MAX_ACTIVE_RUNS_PER_USER: int(1).default(4),
+  MAX_ACTIVE_RUNS_PER_USER: int(1).default(3),
   RUN_MAX_EVENT_BYTES: int(1024).default(32 * MiB),
 
   DATABASE_URL: z
@@ -119,6 +151,11 @@ export interface Config {
   };
   apiKeys: string[];
   allowAnonymous: boolean;
+  /** WeChat sign-in; absent when WECHAT_APPID/WECHAT_SECRET are unset. */
+  wechat: WechatConfig | undefined;
+  access: AccessConfig;
+  /** Per principal (user or key); per-user overrides from the admin command win. */
+  quotas: QuotaConfig;
   bodyLimitBytes: number;
   /** Receiving a request body: longest silence between chunks, and longest overall. */
   bodyTimeouts: { idleMs: number; totalMs: number };
@@ -142,6 +179,31 @@ export interface Config {
   store: StoreConfig;
   graphiql: boolean;
   introspection: boolean;
+}
+
+export interface WechatConfig {
+  appId: string;
+  secret: string;
+  apiBase: string;
+  timeoutMs: number;
+  /** HMAC key of access tokens (HS256). */
+  authSecret: string;
+  accessTtlSeconds: number;
+  refreshTtlSeconds: number;
+  signInPerMinute: number;
+}
+
+export interface AccessConfig {
+  policy: 'approval' | 'allowlist' | 'open';
+  allowedOpenids: string[];
+  /** How long a user's status and limit overrides are cached: how soon an admin change takes effect. */
+  cacheTtlMs: number;
+}
+
+export interface QuotaConfig {
+  requestsPerMinute: number;
+  /** 0: no daily quota. */
+  tokensPerDay: number;
 }
 
 export interface StoreConfig {
@@ -181,9 +243,15 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   const apiKeys = [
     ...new Set([...(env.API_KEYS ?? []), env.API_KEY, env.OPENCLAW_API_KEY].filter((k) => k !== undefined)),
   ];
-  if (apiKeys.length === 0 && !env.ALLOW_ANONYMOUS) {
+  const wechat = wechatConfig(env);
+  if (apiKeys.length === 0 && !wechat && !env.ALLOW_ANONYMOUS) {
     throw new ConfigError(
-      'Invalid configuration:\n  API_KEYS: no API key configured; set API_KEYS (or API_KEY), or ALLOW_ANONYMOUS=true to serve without authentication',
+      'Invalid configuration:\n  API_KEYS: no API key configured; set API_KEYS (or API_KEY), configure WeChat sign-in (WECHAT_APPID, WECHAT_SECRET, AUTH_SECRET), or ALLOW_ANONYMOUS=true to serve without authentication',
+    );
+  }
+  if (wechat && env.DATABASE_URL === 'none') {
+    throw new ConfigError(
+      'Invalid configuration:\n  DATABASE_URL: WeChat sign-in keeps users and sessions in the store; it cannot be none',
     );
   }
   // `response.completed` carries the whole answer in one event: a smaller event cap would refuse legal answers.
@@ -235,7 +303,14 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       },
     },
     apiKeys,
-    allowAnonymous: apiKeys.length === 0,
+    allowAnonymous: apiKeys.length === 0 && !wechat,
+    wechat,
+    access: {
+      policy: env.ACCESS_POLICY,
+      allowedOpenids: env.ALLOWED_OPENIDS ?? [],
+      cacheTtlMs: env.AUTH_CACHE_TTL_MS,
+    },
+    quotas: { requestsPerMinute: env.RATE_LIMIT_PER_MINUTE, tokensPerDay: env.QUOTA_TOKENS_PER_DAY },
     bodyLimitBytes: env.BODY_LIMIT_BYTES,
     bodyTimeouts: { idleMs: env.BODY_IDLE_TIMEOUT_MS, totalMs: env.BODY_TIMEOUT_MS },
     limits: {
@@ -268,5 +343,28 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     },
     graphiql: env.GRAPHIQL ?? !production,
     introspection: env.GRAPHQL_INTROSPECTION ?? !production,
+  };
+}
+
+/** WeChat sign-in needs the app's ID and secret together, and then a session-signing secret. */
+function wechatConfig(env: z.infer<typeof EnvSchema>): WechatConfig | undefined {
+  if (!env.WECHAT_APPID && !env.WECHAT_SECRET) return undefined;
+  if (!env.WECHAT_APPID || !env.WECHAT_SECRET) {
+    throw new ConfigError('Invalid configuration:\n  WECHAT_APPID/WECHAT_SECRET: set both or neither');
+  }
+  if (!env.AUTH_SECRET) {
+    throw new ConfigError(
+      'Invalid configuration:\n  AUTH_SECRET: required with WeChat sign-in (at least 32 bytes, e.g. openssl rand -base64 48); it signs the session tokens',
+    );
+  }
+  return {
+    appId: env.WECHAT_APPID,
+    secret: env.WECHAT_SECRET,
+    apiBase: env.WECHAT_API_BASE,
+    timeoutMs: env.WECHAT_TIMEOUT_MS,
+    authSecret: env.AUTH_SECRET,
+    accessTtlSeconds: env.AUTH_ACCESS_TTL_S,
+    refreshTtlSeconds: env.AUTH_REFRESH_TTL_S,
+    signInPerMinute: env.AUTH_RATE_LIMIT_PER_MINUTE,
   };
 }

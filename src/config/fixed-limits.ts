@@ -20,4 +20,6 @@ export const FIXED_LIMITS = {
   upstreamMessageChars: 300,
   /** Generated images/files (ws) kept per run; more are dropped and logged. */
   generatedMediaPerRun: 8,
+  /** Body of a request without credentials (sign-in, refresh): declared by Content-Length, at most this. */
+  guestMaxBodyBytes: 8192,
 } as const;

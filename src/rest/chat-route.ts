@@ -32,7 +32,7 @@ export function registerRestChat(app: FastifyInstance, options: RestChatOptions)
       return toChatCompletion(result);
     }
 
-    const run = service.start(principal, input, { stream: true, log: request.log });
+    const run = await service.begin(principal, input, { stream: true, log: request.log });
     const sse = new SseWriter(reply, { heartbeatMs: options.heartbeatMs, headers: { 'x-run-id': run.id } });
     const render = chunkRenderer(run.id, run.model);
     const detach = new AbortController();

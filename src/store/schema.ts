@@ -63,11 +63,50 @@ export interface AttachmentTable {
   created_at: number;
 }
 
+export const USER_STATUSES = ['active', 'pending', 'blocked'] as const;
+export type UserStatus = (typeof USER_STATUSES)[number];
+
+export interface UserTable {
+  id: string;
+  openid: string;
+  unionid: string | null;
+  /** As the operator left it; the access policy may still let a `pending` user in (see auth/access-policy). */
+  status: UserStatus;
+  /** Short, unique, shown to a pending user so the operator can approve them by it. */
+  approval_code: string;
+  /** Overrides of the server-wide limits (admin command); null keeps the default. */
+  requests_per_minute: number | null;
+  tokens_per_day: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+/** A refresh-token family: one sign-in and its rotations. Revoked on sign-out or when a used token comes back. */
+export interface AuthSessionTable {
+  id: string;
+  user_id: string;
+  created_at: number;
+  expires_at: number;
+  revoked_at: number | null;
+}
+
+export interface RefreshTokenTable {
+  /** sha256 of the token (hex): the token itself is never stored. */
+  hash: string;
+  session_id: string;
+  /** Set when rotated: presenting it again is reuse. */
+  used_at: number | null;
+  created_at: number;
+}
+
 export interface StoreSchema {
   conversations: ConversationTable;
   messages: MessageTable;
   blobs: BlobTable;
   attachments: AttachmentTable;
+  users: UserTable;
+  auth_sessions: AuthSessionTable;
+  refresh_tokens: RefreshTokenTable;
 }
 
 /** The database or a transaction on it. */

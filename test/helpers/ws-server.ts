@@ -25,6 +25,8 @@ export async function startWsTestServer(
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',
     API_KEYS: [TEST_API_KEY, OTHER_API_KEY].join(','),
+    // Tests send many turns a minute; test/limits covers the limit.
+    RATE_LIMIT_PER_MINUTE: '100000',
     OPENCLAW_GATEWAY_URL: gateway.url,
     OPENCLAW_GATEWAY_TOKEN: 'fake-token',
     OPENCLAW_TRANSPORT: 'ws',

@@ -38,6 +38,7 @@ async function startServer(
     LOG_LEVEL: 'silent',
     DATABASE_URL: 'sqlite::memory:',
     API_KEYS: KEY,
+    RATE_LIMIT_PER_MINUTE: '100000',
     OPENCLAW_GATEWAY_URL: GATEWAY_URL,
     OPENCLAW_GATEWAY_TOKEN: token,
     OPENCLAW_TRANSPORT: transport,

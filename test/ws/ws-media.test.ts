@@ -172,7 +172,7 @@ describe('generated media over ws', () => {
     expect((await fetchOurs(server, answer.attachments[0].url)).bytes.equals(GENERATED_PNG)).toBe(true);
 
     // The in-memory run is forgotten after a restart: chatEvents then replays it from the store.
-    const principal = server.app.authenticate({ 'x-api-key': server.apiKey });
+    const principal = await server.app.authenticate({ 'x-api-key': server.apiKey });
     const replay = await server.app.conversations?.api.replay(principal, runId);
     const replayed: Json[] = [];
     for await (const event of replay ?? []) replayed.push(event);

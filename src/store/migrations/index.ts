@@ -3,6 +3,7 @@ import type { Dialect } from '../database.ts';
 import { conversations } from './0001-conversations.ts';
 import { attachments } from './0002-attachments.ts';
 import { sessionGeneration } from './0003-session-generation.ts';
+import { users } from './0004-users.ts';
 
 /**
  * Every migration, in order, listed in code (not read from a folder) so the built server and the tests run the
@@ -13,6 +14,7 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
     '0001-conversations': conversations(dialect),
     '0002-attachments': attachments(dialect),
     '0003-session-generation': sessionGeneration(),
+    '0004-users': users(),
   };
 }
 
