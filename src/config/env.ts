@@ -79,6 +79,19 @@ export const EnvSchema = z.object({
 
   GRAPHIQL: bool.optional(),
   GRAPHQL_INTROSPECTION: bool.optional(),
+
+  WECHAT_APPID: z.string().min(1).optional(),
+  WECHAT_SECRET: z.string().min(1).optional(),
+  WECHAT_API_BASE: z
+    .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+    .default('https://api.weixin.qq.com'),
+  MODERATION: z.enum(['off', 'wechat'], { error: 'must be off or wechat' }).default('off'),
+  MODERATION_SCENE: int(1, 4).default(2),
+  MODERATION_REVIEW: z.enum(['allow', 'refuse'], { error: 'must be allow or refuse' }).default('allow'),
+  MODERATION_FAIL: z.enum(['open', 'closed'], { error: 'must be open or closed' }).optional(),
+  MODERATION_STREAM_CHARS: int(50, 2500).default(500),
+  MODERATION_TIMEOUT_MS: int(100).default(5_000),
+  AI_LABEL_TEXT: z.string().min(1).max(64).default('内容由AI生成'),
 });
 
 export interface Config {
@@ -137,6 +150,30 @@ export interface Config {
   store: StoreConfig;
   graphiql: boolean;
   introspection: boolean;
+  wechat: WechatConfig;
+  moderation: ModerationConfig;
+  /** The explicit label every assistant message and result carries (WeChat's AI-content rule). */
+  aiLabelText: string;
+}
+
+export interface WechatConfig {
+  appId: string | undefined;
+  secret: string | undefined;
+  apiBase: string;
+}
+
+export type FailMode = 'open' | 'closed';
+
+export interface ModerationConfig {
+  provider: 'off' | 'wechat';
+  scene: number;
+  review: 'allow' | 'refuse';
+  /** When the provider itself fails: per direction (the user's turn, the assistant's answer). */
+  fail: { input: FailMode; output: FailMode };
+  /** A streaming answer is checked each time this many new characters arrived. */
+  streamChars: number;
+  /** Each provider call (token included). */
+  timeoutMs: number;
 }
 
 export interface StoreConfig {
@@ -197,6 +234,11 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       throw new ConfigError(`Invalid configuration:\n  ${name}: cannot read ${path} (${(error as Error).message})`);
     }
   };
+  if (env.MODERATION === 'wechat' && !(env.WECHAT_APPID && env.WECHAT_SECRET)) {
+    throw new ConfigError(
+      "Invalid configuration:\n  WECHAT_APPID/WECHAT_SECRET: MODERATION=wechat needs the mini-program's appid and secret",
+    );
+  }
   const production = env.NODE_ENV === 'production';
   return {
     env: env.NODE_ENV,
@@ -258,5 +300,16 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     },
     graphiql: env.GRAPHIQL ?? !production,
     introspection: env.GRAPHQL_INTROSPECTION ?? !production,
+    wechat: { appId: env.WECHAT_APPID, secret: env.WECHAT_SECRET, apiBase: env.WECHAT_API_BASE },
+    moderation: {
+      provider: env.MODERATION,
+      scene: env.MODERATION_SCENE,
+      review: env.MODERATION_REVIEW,
+      // Unset: a user's turn is refused when it cannot be checked; an answer already on screen is let through.
+      fail: { input: env.MODERATION_FAIL ?? 'closed', output: env.MODERATION_FAIL ?? 'open' },
+      streamChars: env.MODERATION_STREAM_CHARS,
+      timeoutMs: env.MODERATION_TIMEOUT_MS,
+    },
+    aiLabelText: env.AI_LABEL_TEXT,
   };
 }
