@@ -16,7 +16,9 @@ import { registerHealth } from './http/health.ts';
 import { useLargeJsonBodies } from './http/json-body.ts';
 import { logAnsweredError } from './http/log-policy.ts';
 import { registerStreamHeaders } from './http/stream-headers.ts';
+import { createModeration } from './moderation/create.ts';
 import { registerRestChat } from './rest/chat-route.ts';
+import { WechatTokenStore } from './store/wechat-token-store.ts';
 import { registerTrpc } from './trpc/plugin.ts';
 
 export interface AppGateway extends ChatGateway {
@@ -45,6 +47,8 @@ const REQUEST_ID = /^[\w.:-]{1,128}$/;
 export interface AppOptions {
   /** Prefilled in GraphiQL's Headers tab: for `npm run demo`, whose key is no secret. */
   graphiqlApiKey?: string;
+  /** Replaces the API-key check (tests: principals with a WeChat openid, until sign-in provides them). */
+  authenticate?: Authenticate;
 }
 
 /** Builds the whole server (not listening): one chat service, every surface mounted on it. */
@@ -76,6 +80,17 @@ export async function buildApp(config: Config, gateway?: AppGateway, options: Ap
   const runs = new RunRegistry(config.runs);
   const conversations =
     config.store.databaseUrl === 'none' ? undefined : await openConversationLayer(config.store, server.log);
+  const moderation = createModeration(
+    config,
+    server.log,
+    conversations ? new WechatTokenStore(conversations.database) : undefined,
+  );
+  if (moderation) {
+    server.log.info(
+      { scene: config.moderation.scene, review: config.moderation.review, fail: config.moderation.fail },
+      'MODERATION=wechat: user turns and answers of signed-in WeChat users are checked; API-key callers are not',
+    );
+  }
   const service = new ChatService({
     gateway: upstream,
     runs,
@@ -83,10 +98,12 @@ export async function buildApp(config: Config, gateway?: AppGateway, options: Ap
     runTimeoutMs: config.runTimeoutMs,
     maxEventBytes: config.runMaxEventBytes,
     conversations,
+    moderation,
+    aiLabel: config.aiLabelText,
     onError: (error, run) =>
       logAnsweredError(run.log ?? server.log, error.code, error.message, error, { runId: run.id }),
   });
-  const authenticate = createAuthenticator(config.apiKeys);
+  const authenticate = options.authenticate ?? createAuthenticator(config.apiKeys);
 
   server.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);

@@ -9,7 +9,11 @@ const asErrorCode = (code: string | null): ErrorCode =>
  * A finished run's events rebuilt from its stored answer: ChatStarted, then ChatCompleted or ChatFailed with
  * the full result. Deltas are not kept; the final event keeps the id it had live, so resuming works.
  */
-export async function* replayStoredRun(message: MessageRecord, after: string | undefined): AsyncGenerator<ChatEvent> {
+export async function* replayStoredRun(
+  message: MessageRecord,
+  after: string | undefined,
+  label: string | null = null,
+): AsyncGenerator<ChatEvent> {
   const runId = message.runId ?? '';
   const seen = after === undefined || after === '' ? 0 : Number(after);
   const finalId = message.eventCount ?? Math.max(2, seen + 1);
@@ -35,6 +39,8 @@ export async function* replayStoredRun(message: MessageRecord, after: string | u
         usage: message.usage,
         attachments: message.outputAttachments,
         conversationId: message.conversationId,
+        aiGenerated: true,
+        label,
       },
     };
     return;
@@ -44,6 +50,7 @@ export async function* replayStoredRun(message: MessageRecord, after: string | u
     type: 'failed',
     runId,
     eventId,
+    ...(message.status === 'hidden' ? { retracted: true } : {}),
     code: running ? 'UPSTREAM_UNAVAILABLE' : asErrorCode(message.errorCode),
     message: running
       ? 'This run is not available on this server any more; read the conversation for its text.'

@@ -13,6 +13,8 @@ function resultOf(run: Run, content: string): ChatResult {
     finishReason: 'stop',
     usage: null,
     attachments: [],
+    aiGenerated: true,
+    label: null,
   };
 }
 

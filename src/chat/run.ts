@@ -58,6 +58,8 @@ export class Run {
   status: RunStatus = 'running';
   /** Approximate retained heap (~2 kB of objects per finished run, measured, plus text), for the memory bound. */
   bytes = 2048;
+  /** Moderation withdrew the answer: its deltas are dropped and never replayed. */
+  retracted = false;
 
   readonly #events: ChatEvent[] = [];
   readonly #controller = new AbortController();
@@ -132,7 +134,19 @@ export class Run {
     releaseFrames(error);
     this.#end('failed');
     this.#settle.reject(error);
-    return this.#append({ type: 'failed', code: error.code, message: error.message }, 256);
+    const failed = { type: 'failed' as const, code: error.code, message: error.message };
+    return this.#append(this.retracted ? { ...failed, retracted: true } : failed, 256);
+  }
+
+  /** Drops the text streamed so far (before the run fails): late subscribers and the store never see it. */
+  retract(): void {
+    if (this.status !== 'running') return;
+    this.retracted = true;
+    for (const [index, event] of this.#events.entries()) {
+      if (event.type !== 'delta') continue;
+      this.bytes -= event.text.length * 2;
+      this.#events[index] = { ...event, text: '' };
+    }
   }
 
   /** Numbers the event, keeps it for late subscribers and wakes the waiting ones. */
@@ -186,6 +200,7 @@ export class Run {
     while (!signal?.aborted) {
       while (index < this.#events.length) {
         const event = this.#events[index++]!;
+        if (this.retracted && event.type === 'delta') continue;
         yield event;
         if (event.type === 'completed' || event.type === 'failed') return;
       }

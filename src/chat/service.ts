@@ -6,6 +6,9 @@ import { validateAttachments } from '../gateway/attachments.ts';
 import { UpstreamHttpError } from '../gateway/errors.ts';
 import type { Completion, GatewayEvent } from '../gateway/events.ts';
 import type { GatewayChatRequest } from '../gateway/translate.ts';
+import { AnswerScreen } from '../moderation/answer-screen.ts';
+import type { Moderation, Verdict } from '../moderation/moderation.ts';
+import { rejectedInput, uncheckedInput, userTurn, withdrawn } from '../moderation/refusals.ts';
 import type { ConversationJournal, OpenConversation } from './conversation-journal.ts';
 import type { Conversations } from './conversations.ts';
 import { extractOutputAttachments } from './output-attachments.ts';
@@ -31,6 +34,10 @@ export interface ChatServiceOptions {
   onError?: (error: AppError, run: Run) => void;
   /** The store's conversation layer; without it the service keeps nothing beyond its runs. */
   conversations?: { journal: ConversationJournal; api: Conversations };
+  /** Content moderation of user turns and answers (MODERATION); none when off. */
+  moderation?: Moderation;
+  /** The label every answer carries (AI_LABEL_TEXT). */
+  aiLabel?: string;
 }
 
 /** Where a run's failures are logged: the logger of the request that started it (so lines carry its id). */
@@ -94,13 +101,23 @@ export class ChatService {
     };
   }
 
-  /** Starts a run; it proceeds server-side whoever listens. Validation errors are thrown before any run exists. */
+  /**
+   * Starts a run; it proceeds server-side whoever listens. Validation errors are thrown before any run exists.
+   * Does not moderate the turn: surfaces start runs through begin(), open() or send(), which do.
+   */
   start(principal: Principal, input: SendChatInput, options: StartOptions): Run {
-    const { conversation } = options;
-    if (input.conversationId !== undefined && conversation === undefined) {
+    return this.#launch(principal, input, options, this.#request(principal, input, options));
+  }
+
+  #request(principal: Principal, input: SendChatInput, options: StartOptions): GatewayChatRequest {
+    if (input.conversationId !== undefined && options.conversation === undefined) {
       throw new AppError('INVALID_INPUT', 'conversationId is accepted by GraphQL and tRPC only; REST uses `user`.');
     }
-    const request = { ...this.prepare(principal, input, conversation), stream: options.stream };
+    return { ...this.prepare(principal, input, options.conversation), stream: options.stream };
+  }
+
+  #launch(principal: Principal, input: SendChatInput, options: StartOptions, request: GatewayChatRequest): Run {
+    const { conversation } = options;
     const run = new Run(principal.id, request.model, {
       log: options.log,
       user: input.user,
@@ -110,15 +127,43 @@ export class ChatService {
     this.#options.runs.add(run);
     run.emit(conversation ? { type: 'started', conversationId: conversation.id } : { type: 'started' });
     this.#options.conversations?.journal.track(principal, input, request, run, conversation);
-    void this.#drive(run, { ...request, runId: run.id }, conversation?.id);
+    void this.#drive(principal, run, { ...request, runId: run.id }, conversation?.id);
     return run;
+  }
+
+  /** The AI label answers carry (AI_LABEL_TEXT). */
+  get aiLabel(): string | null {
+    return this.#options.aiLabel ?? null;
+  }
+
+  /**
+   * start() after moderation passed the user's turn: a refused turn throws CONTENT_REJECTED (stored as rejected) and
+   * nothing reaches the gateway; one that could not be checked, failing closed, throws UPSTREAM_UNAVAILABLE.
+   */
+  async begin(principal: Principal, input: SendChatInput, options: StartOptions): Promise<Run> {
+    const request = this.#request(principal, input, options);
+    if (this.#options.moderation) await this.#screenInput(this.#options.moderation, principal, input, options);
+    return this.#launch(principal, input, options, request);
+  }
+
+  async #screenInput(
+    moderation: Moderation,
+    principal: Principal,
+    input: SendChatInput,
+    options: StartOptions,
+  ): Promise<void> {
+    const verdict = await moderation.moderate(userTurn(input.messages), principal, 'input', { log: options.log });
+    if (verdict.allowed) return;
+    if (verdict.reason === 'unavailable') throw uncheckedInput();
+    await this.#options.conversations?.journal.reject(principal, input, options.conversation);
+    throw rejectedInput();
   }
 
   /** start() within a stored conversation: continues input.conversationId (NOT_FOUND if not the caller's) or opens one. */
   async open(principal: Principal, input: SendChatInput, options: StartOptions): Promise<Run> {
     if (!this.#options.conversations && input.conversationId !== undefined) throw storeless();
     const conversation = await this.#options.conversations?.journal.open(principal, input);
-    return this.start(principal, input, { ...options, conversation });
+    return this.begin(principal, input, { ...options, conversation });
   }
 
   /** The conversation API (GraphQL, tRPC); NOT_FOUND on a server without a store. */
@@ -139,7 +184,7 @@ export class ChatService {
       return this.events(principal, runId, after, signal);
     } catch (error) {
       const api = error instanceof AppError && error.code === 'NOT_FOUND' && this.#options.conversations?.api;
-      const replay = api ? await api.replay(principal, runId, after) : undefined;
+      const replay = api ? await api.replay(principal, runId, after, this.aiLabel) : undefined;
       if (!replay) throw error;
       return replay;
     }
@@ -157,7 +202,7 @@ export class ChatService {
 
   /** A run awaited to completion (non-streaming surfaces). Rejects with the run's AppError. */
   async send(principal: Principal, input: SendChatInput, options: SendOptions = {}): Promise<ChatResult> {
-    return this.#await(this.start(principal, input, { stream: false, log: options.log }), options.signal);
+    return this.#await(await this.begin(principal, input, { stream: false, log: options.log }), options.signal);
   }
 
   async #await(run: Run, signal: AbortSignal | undefined): Promise<ChatResult> {
@@ -182,18 +227,29 @@ export class ChatService {
     return this.#options.runs.get(principal, runId).cancel();
   }
 
-  async #drive(run: Run, request: GatewayChatRequest, conversationId?: string): Promise<void> {
+  async #drive(principal: Principal, run: Run, request: GatewayChatRequest, conversationId?: string): Promise<void> {
     // One plain timer per run, cleared when it ends (AbortSignal.timeout would pin every run for the full deadline).
     const deadline = setTimeout(() => {
       const error = new AppError('UPSTREAM_TIMEOUT', 'The agent run took longer than the server allows.');
       if (run.abort(error)) this.#options.onError?.(error, run);
     }, this.#options.runTimeoutMs);
+    const { moderation } = this.#options;
+    const screen =
+      moderation &&
+      new AnswerScreen(moderation, principal, {
+        signal: run.signal,
+        log: run.log,
+        runId: run.id,
+        onRefused: (verdict) => this.#withdraw(run, verdict),
+      });
     try {
-      const turn = () => this.#turnWithRaceRetry(run, request);
+      const turn = () => this.#turnWithRaceRetry(run, request, screen);
       const completion = request.sessionKey
         ? await this.#sessions.run(request.sessionKey, turn, run.signal)
         : await turn();
-      this.#complete(run, completion, conversationId);
+      const verdict = await screen?.finish(completion.text);
+      if (verdict && !verdict.allowed) this.#withdraw(run, verdict);
+      else this.#complete(run, completion, conversationId);
     } catch (error) {
       if (run.aborted) {
         // A cancel, the deadline or shutdown are accounted for where they happen; an answer over the run's event-log
@@ -211,29 +267,37 @@ export class ChatService {
   }
 
   /** The gateway loses a race between two first turns of a new session with a 500: retry that once. */
-  async #turnWithRaceRetry(run: Run, request: GatewayChatRequest): Promise<Completion> {
+  async #turnWithRaceRetry(run: Run, request: GatewayChatRequest, screen?: AnswerScreen): Promise<Completion> {
     try {
-      return await this.#turn(run, request);
+      return await this.#turn(run, request, screen);
     } catch (error) {
       const race = request.sessionKey && error instanceof UpstreamHttpError && error.upstreamStatus === 500;
       if (!race || run.lastEventId !== '1') throw error;
       await new Promise((resolve) => setTimeout(resolve, FIRST_TURN_RACE_RETRY_MS));
-      return this.#turn(run, request);
+      return this.#turn(run, request, screen);
     }
   }
 
   /** One upstream attempt; aborts with the run (cancel, deadline, shutdown). */
-  async #turn(run: Run, request: GatewayChatRequest): Promise<Completion> {
+  async #turn(run: Run, request: GatewayChatRequest, screen?: AnswerScreen): Promise<Completion> {
     const signal = run.signal;
     signal.throwIfAborted();
     if (!request.stream) return this.#options.gateway.complete(request, signal);
     for await (const event of this.#options.gateway.stream(request, signal)) {
-      if (event.type === 'delta') run.emit({ type: 'delta', text: event.text });
-      else if (event.type === 'tool') run.emit(event);
+      if (event.type === 'delta') {
+        run.emit({ type: 'delta', text: event.text });
+        screen?.add(event.text);
+      } else if (event.type === 'tool') run.emit(event);
       else if (event.type === 'completed') return event;
       else throw event.error;
     }
     throw new AppError('UPSTREAM_FAILED', 'The gateway closed the stream before the answer was complete.');
+  }
+
+  /** Moderation refused the answer (or could not check it, failing closed): what was streamed is taken back. */
+  #withdraw(run: Run, verdict: Verdict): void {
+    run.retract();
+    run.abort(withdrawn(verdict));
   }
 
   #complete(run: Run, completion: Completion, conversationId: string | undefined): void {
@@ -247,6 +311,8 @@ export class ChatService {
         usage: completion.usage,
         attachments: extractOutputAttachments(completion.text),
         ...(conversationId === undefined ? {} : { conversationId }),
+        aiGenerated: true,
+        label: this.aiLabel,
       },
     });
   }
