@@ -10,7 +10,7 @@ export type SendChatMutationVariables = Exact<{
 }>;
 
 
-export type SendChatMutation = { __typename: 'Mutation', sendChat: { __typename: 'ChatResult', runId: string, conversationId: string | null, model: string, finishReason: string | null, message: { __typename: 'ChatMessage', role: Types.ChatRole, content: string }, usage: { __typename: 'Usage', inputTokens: number, outputTokens: number, totalTokens: number } | null, attachments: Array<
+export type SendChatMutation = { __typename: 'Mutation', sendChat: { __typename: 'ChatResult', runId: string, conversationId: string | null, model: string, finishReason: string | null, aiGenerated: boolean, label: string | null, message: { __typename: 'ChatMessage', role: Types.ChatRole, content: string }, usage: { __typename: 'Usage', inputTokens: number, outputTokens: number, totalTokens: number } | null, attachments: Array<
       | { __typename: 'FileAttachment', url: string, name: string | null, mimeType: string | null, size: number | null }
       | { __typename: 'ImageAttachment', url: string, alt: string | null, mimeType: string | null, size: number | null }
     > } };
@@ -28,12 +28,12 @@ export type ChatStreamSubscriptionVariables = Exact<{
 
 
 export type ChatStreamSubscription = { __typename: 'Subscription', chatStream:
-    | { __typename: 'ChatCompleted', runId: string, eventId: string, result: { __typename: 'ChatResult', runId: string, conversationId: string | null, model: string, finishReason: string | null, message: { __typename: 'ChatMessage', role: Types.ChatRole, content: string }, usage: { __typename: 'Usage', inputTokens: number, outputTokens: number, totalTokens: number } | null, attachments: Array<
+    | { __typename: 'ChatCompleted', runId: string, eventId: string, result: { __typename: 'ChatResult', runId: string, conversationId: string | null, model: string, finishReason: string | null, aiGenerated: boolean, label: string | null, message: { __typename: 'ChatMessage', role: Types.ChatRole, content: string }, usage: { __typename: 'Usage', inputTokens: number, outputTokens: number, totalTokens: number } | null, attachments: Array<
           | { __typename: 'FileAttachment', url: string, name: string | null, mimeType: string | null, size: number | null }
           | { __typename: 'ImageAttachment', url: string, alt: string | null, mimeType: string | null, size: number | null }
         > } }
     | { __typename: 'ChatDelta', runId: string, eventId: string, text: string }
-    | { __typename: 'ChatFailed', runId: string, eventId: string, code: string, message: string }
+    | { __typename: 'ChatFailed', runId: string, eventId: string, code: string, message: string, retracted: boolean }
     | { __typename: 'ChatStarted', runId: string, eventId: string, conversationId: string | null }
     | { __typename: 'ChatToolCall', runId: string, eventId: string, name: string, phase: Types.ToolCallPhase, title: string | null, status: string | null }
    };
@@ -45,19 +45,19 @@ export type ChatEventsSubscriptionVariables = Exact<{
 
 
 export type ChatEventsSubscription = { __typename: 'Subscription', chatEvents:
-    | { __typename: 'ChatCompleted', runId: string, eventId: string, result: { __typename: 'ChatResult', runId: string, conversationId: string | null, model: string, finishReason: string | null, message: { __typename: 'ChatMessage', role: Types.ChatRole, content: string }, usage: { __typename: 'Usage', inputTokens: number, outputTokens: number, totalTokens: number } | null, attachments: Array<
+    | { __typename: 'ChatCompleted', runId: string, eventId: string, result: { __typename: 'ChatResult', runId: string, conversationId: string | null, model: string, finishReason: string | null, aiGenerated: boolean, label: string | null, message: { __typename: 'ChatMessage', role: Types.ChatRole, content: string }, usage: { __typename: 'Usage', inputTokens: number, outputTokens: number, totalTokens: number } | null, attachments: Array<
           | { __typename: 'FileAttachment', url: string, name: string | null, mimeType: string | null, size: number | null }
           | { __typename: 'ImageAttachment', url: string, alt: string | null, mimeType: string | null, size: number | null }
         > } }
     | { __typename: 'ChatDelta', runId: string, eventId: string, text: string }
-    | { __typename: 'ChatFailed', runId: string, eventId: string, code: string, message: string }
+    | { __typename: 'ChatFailed', runId: string, eventId: string, code: string, message: string, retracted: boolean }
     | { __typename: 'ChatStarted', runId: string, eventId: string, conversationId: string | null }
     | { __typename: 'ChatToolCall', runId: string, eventId: string, name: string, phase: Types.ToolCallPhase, title: string | null, status: string | null }
    };
 
 export type ConversationFieldsFragment = { __typename: 'Conversation', id: string, title: string, createdAt: string, updatedAt: string };
 
-export type MessageFieldsFragment = { __typename: 'Message', id: string, role: Types.ChatRole, content: string, status: Types.MessageStatus | null, runId: string | null, finishReason: string | null, errorCode: string | null, createdAt: string, usage: { __typename: 'Usage', inputTokens: number, outputTokens: number, totalTokens: number } | null, attachments: Array<
+export type MessageFieldsFragment = { __typename: 'Message', id: string, role: Types.ChatRole, content: string, status: Types.MessageStatus | null, runId: string | null, finishReason: string | null, errorCode: string | null, aiGenerated: boolean, label: string | null, createdAt: string, usage: { __typename: 'Usage', inputTokens: number, outputTokens: number, totalTokens: number } | null, attachments: Array<
     | { __typename: 'FileAttachment', url: string, name: string | null, mimeType: string | null, size: number | null }
     | { __typename: 'ImageAttachment', url: string, alt: string | null, mimeType: string | null, size: number | null }
   > };
@@ -79,7 +79,7 @@ export type ConversationQueryVariables = Exact<{
 }>;
 
 
-export type ConversationQuery = { __typename: 'Query', conversation: { __typename: 'Conversation', id: string, title: string, createdAt: string, updatedAt: string, messages: { __typename: 'MessageConnection', edges: Array<{ __typename: 'MessageEdge', cursor: string, node: { __typename: 'Message', id: string, role: Types.ChatRole, content: string, status: Types.MessageStatus | null, runId: string | null, finishReason: string | null, errorCode: string | null, createdAt: string, usage: { __typename: 'Usage', inputTokens: number, outputTokens: number, totalTokens: number } | null, attachments: Array<
+export type ConversationQuery = { __typename: 'Query', conversation: { __typename: 'Conversation', id: string, title: string, createdAt: string, updatedAt: string, messages: { __typename: 'MessageConnection', edges: Array<{ __typename: 'MessageEdge', cursor: string, node: { __typename: 'Message', id: string, role: Types.ChatRole, content: string, status: Types.MessageStatus | null, runId: string | null, finishReason: string | null, errorCode: string | null, aiGenerated: boolean, label: string | null, createdAt: string, usage: { __typename: 'Usage', inputTokens: number, outputTokens: number, totalTokens: number } | null, attachments: Array<
             | { __typename: 'FileAttachment', url: string, name: string | null, mimeType: string | null, size: number | null }
             | { __typename: 'ImageAttachment', url: string, alt: string | null, mimeType: string | null, size: number | null }
           > } }>, pageInfo: { __typename: 'PageInfo', hasNextPage: boolean, hasPreviousPage: boolean, startCursor: string | null, endCursor: string | null } } } | null };
@@ -99,19 +99,19 @@ export type DeleteConversationMutationVariables = Exact<{
 
 export type DeleteConversationMutation = { __typename: 'Mutation', deleteConversation: boolean };
 
-export type ChatResultFieldsFragment = { __typename: 'ChatResult', runId: string, conversationId: string | null, model: string, finishReason: string | null, message: { __typename: 'ChatMessage', role: Types.ChatRole, content: string }, usage: { __typename: 'Usage', inputTokens: number, outputTokens: number, totalTokens: number } | null, attachments: Array<
+export type ChatResultFieldsFragment = { __typename: 'ChatResult', runId: string, conversationId: string | null, model: string, finishReason: string | null, aiGenerated: boolean, label: string | null, message: { __typename: 'ChatMessage', role: Types.ChatRole, content: string }, usage: { __typename: 'Usage', inputTokens: number, outputTokens: number, totalTokens: number } | null, attachments: Array<
     | { __typename: 'FileAttachment', url: string, name: string | null, mimeType: string | null, size: number | null }
     | { __typename: 'ImageAttachment', url: string, alt: string | null, mimeType: string | null, size: number | null }
   > };
 
-type ChatEventFields_ChatCompleted_Fragment = { __typename: 'ChatCompleted', runId: string, eventId: string, result: { __typename: 'ChatResult', runId: string, conversationId: string | null, model: string, finishReason: string | null, message: { __typename: 'ChatMessage', role: Types.ChatRole, content: string }, usage: { __typename: 'Usage', inputTokens: number, outputTokens: number, totalTokens: number } | null, attachments: Array<
+type ChatEventFields_ChatCompleted_Fragment = { __typename: 'ChatCompleted', runId: string, eventId: string, result: { __typename: 'ChatResult', runId: string, conversationId: string | null, model: string, finishReason: string | null, aiGenerated: boolean, label: string | null, message: { __typename: 'ChatMessage', role: Types.ChatRole, content: string }, usage: { __typename: 'Usage', inputTokens: number, outputTokens: number, totalTokens: number } | null, attachments: Array<
       | { __typename: 'FileAttachment', url: string, name: string | null, mimeType: string | null, size: number | null }
       | { __typename: 'ImageAttachment', url: string, alt: string | null, mimeType: string | null, size: number | null }
     > } };
 
 type ChatEventFields_ChatDelta_Fragment = { __typename: 'ChatDelta', runId: string, eventId: string, text: string };
 
-type ChatEventFields_ChatFailed_Fragment = { __typename: 'ChatFailed', runId: string, eventId: string, code: string, message: string };
+type ChatEventFields_ChatFailed_Fragment = { __typename: 'ChatFailed', runId: string, eventId: string, code: string, message: string, retracted: boolean };
 
 type ChatEventFields_ChatStarted_Fragment = { __typename: 'ChatStarted', runId: string, eventId: string, conversationId: string | null };
 
@@ -185,6 +185,8 @@ export const MessageFieldsFragmentDoc = new TypedDocumentString(`
   }
   finishReason
   errorCode
+  aiGenerated
+  label
   createdAt
   attachments {
     ...AttachmentFields
@@ -234,6 +236,8 @@ export const ChatResultFieldsFragmentDoc = new TypedDocumentString(`
   attachments {
     ...AttachmentFields
   }
+  aiGenerated
+  label
 }
     fragment UsageFields on Usage {
   inputTokens
@@ -280,6 +284,7 @@ export const ChatEventFieldsFragmentDoc = new TypedDocumentString(`
     eventId
     code
     message
+    retracted
   }
   ... on ChatToolCall {
     runId
@@ -305,6 +310,8 @@ export const ChatEventFieldsFragmentDoc = new TypedDocumentString(`
   attachments {
     ...AttachmentFields
   }
+  aiGenerated
+  label
 }
 fragment UsageFields on Usage {
   inputTokens
@@ -347,6 +354,8 @@ export const SendChatDocument = new TypedDocumentString(`
   attachments {
     ...AttachmentFields
   }
+  aiGenerated
+  label
 }
 fragment UsageFields on Usage {
   inputTokens
@@ -394,6 +403,8 @@ export const ChatStreamDocument = new TypedDocumentString(`
   attachments {
     ...AttachmentFields
   }
+  aiGenerated
+  label
 }
 fragment ChatEventFields on ChatEvent {
   __typename
@@ -419,6 +430,7 @@ fragment ChatEventFields on ChatEvent {
     eventId
     code
     message
+    retracted
   }
   ... on ChatToolCall {
     runId
@@ -470,6 +482,8 @@ export const ChatEventsDocument = new TypedDocumentString(`
   attachments {
     ...AttachmentFields
   }
+  aiGenerated
+  label
 }
 fragment ChatEventFields on ChatEvent {
   __typename
@@ -495,6 +509,7 @@ fragment ChatEventFields on ChatEvent {
     eventId
     code
     message
+    retracted
   }
   ... on ChatToolCall {
     runId
@@ -585,6 +600,8 @@ fragment MessageFields on Message {
   }
   finishReason
   errorCode
+  aiGenerated
+  label
   createdAt
   attachments {
     ...AttachmentFields
