@@ -177,7 +177,7 @@ export type Message = {
   aiGenerated: Scalars['Boolean']['output'];
   /** The user's uploads (signed URLs minted on each read, valid for minutes) and produced media. */
   attachments: Array<Attachment>;
-  /** The partial text when the answer did not complete; empty for an answer moderation withdrew (status HIDDEN). */
+  /** The partial text when the answer did not complete; empty for an answer moderation withdrew (status `hidden`). */
   content: Scalars['String']['output'];
   /** ISO-8601 with milliseconds. */
   createdAt: Scalars['String']['output'];
