@@ -2,8 +2,8 @@
 export interface Principal {
   /** Stable and non-secret (derived from the key's hash, never the key itself). */
   readonly id: string;
-  /** The WeChat user behind a signed-in session; absent for API keys. Content moderation needs it. */
-  openid?: string;
+  /** The user's WeChat openid for this mini-program (kind `user`), e.g. for WeChat's content checks. */
+  readonly openid?: string;
 }
 
 export const ANONYMOUS: Principal = Object.freeze({ id: 'anonymous' });

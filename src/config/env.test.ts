@@ -163,10 +163,9 @@ describe('loadConfig', () => {
       review: 'allow',
       fail: { input: 'closed', output: 'open' },
       streamChars: 500,
-      timeoutMs: 5000,
     });
     expect(config.aiLabelText).toBe('内容由AI生成');
-    expect(config.wechat.apiBase).toBe('https://api.weixin.qq.com');
+    expect(config.wechat).toBeUndefined();
   });
 
   it('MODERATION=wechat refuses to start without WECHAT_APPID and WECHAT_SECRET', () => {
@@ -174,8 +173,19 @@ describe('loadConfig', () => {
     expect(configError({ API_KEYS: KEY1, MODERATION: 'wechat', WECHAT_APPID: 'wx1' }).message).toContain(
       'WECHAT_SECRET',
     );
-    const config = loadConfig({ API_KEYS: KEY1, MODERATION: 'wechat', WECHAT_APPID: 'wx1', WECHAT_SECRET: 's' });
+    const config = loadConfig({
+      API_KEYS: KEY1,
+      MODERATION: 'wechat',
+      WECHAT_APPID: 'wx1',
+      WECHAT_SECRET: 'secret-123',
+    });
     expect(config.moderation.provider).toBe('wechat');
+    expect(config.wechat).toEqual({
+      appId: 'wx1',
+      secret: 'secret-123',
+      apiBase: 'https://api.weixin.qq.com',
+      timeoutMs: 5000,
+    });
   });
 
   it('MODERATION_FAIL, when set, applies to both directions; bad moderation values name their variable', () => {

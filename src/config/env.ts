@@ -80,17 +80,20 @@ export const EnvSchema = z.object({
   GRAPHIQL: bool.optional(),
   GRAPHQL_INTROSPECTION: bool.optional(),
 
-  WECHAT_APPID: z.string().min(1).optional(),
-  WECHAT_SECRET: z.string().min(1).optional(),
+  WECHAT_APPID: z
+    .string()
+    .regex(/^[\w-]{1,64}$/, 'must be the mini-program AppID (e.g. wx0123456789abcdef)')
+    .optional(),
+  WECHAT_SECRET: z.string().min(8, 'must be the AppSecret from mp.weixin.qq.com').optional(),
   WECHAT_API_BASE: z
     .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
     .default('https://api.weixin.qq.com'),
+  WECHAT_TIMEOUT_MS: int(100, 60_000).default(5_000),
   MODERATION: z.enum(['off', 'wechat'], { error: 'must be off or wechat' }).default('off'),
   MODERATION_SCENE: int(1, 4).default(2),
   MODERATION_REVIEW: z.enum(['allow', 'refuse'], { error: 'must be allow or refuse' }).default('allow'),
   MODERATION_FAIL: z.enum(['open', 'closed'], { error: 'must be open or closed' }).optional(),
   MODERATION_STREAM_CHARS: int(50, 2500).default(500),
-  MODERATION_TIMEOUT_MS: int(100).default(5_000),
   AI_LABEL_TEXT: z.string().min(1).max(64).default('内容由AI生成'),
 });
 
@@ -150,16 +153,18 @@ export interface Config {
   store: StoreConfig;
   graphiql: boolean;
   introspection: boolean;
-  wechat: WechatConfig;
+  /** WeChat's server API; absent when WECHAT_APPID/WECHAT_SECRET are unset. */
+  wechat: WechatConfig | undefined;
   moderation: ModerationConfig;
   /** The explicit label every assistant message and result carries (WeChat's AI-content rule). */
   aiLabelText: string;
 }
 
 export interface WechatConfig {
-  appId: string | undefined;
-  secret: string | undefined;
+  appId: string;
+  secret: string;
   apiBase: string;
+  timeoutMs: number;
 }
 
 export type FailMode = 'open' | 'closed';
@@ -172,8 +177,6 @@ export interface ModerationConfig {
   fail: { input: FailMode; output: FailMode };
   /** A streaming answer is checked each time this many new characters arrived. */
   streamChars: number;
-  /** Each provider call (token included). */
-  timeoutMs: number;
 }
 
 export interface StoreConfig {
@@ -234,7 +237,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       throw new ConfigError(`Invalid configuration:\n  ${name}: cannot read ${path} (${(error as Error).message})`);
     }
   };
-  if (env.MODERATION === 'wechat' && !(env.WECHAT_APPID && env.WECHAT_SECRET)) {
+  const wechat = wechatConfig(env);
+  if (env.MODERATION === 'wechat' && !wechat) {
     throw new ConfigError(
       "Invalid configuration:\n  WECHAT_APPID/WECHAT_SECRET: MODERATION=wechat needs the mini-program's appid and secret",
     );
@@ -300,7 +304,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     },
     graphiql: env.GRAPHIQL ?? !production,
     introspection: env.GRAPHQL_INTROSPECTION ?? !production,
-    wechat: { appId: env.WECHAT_APPID, secret: env.WECHAT_SECRET, apiBase: env.WECHAT_API_BASE },
+    wechat,
     moderation: {
       provider: env.MODERATION,
       scene: env.MODERATION_SCENE,
@@ -308,8 +312,21 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       // Unset: a user's turn is refused when it cannot be checked; an answer already on screen is let through.
       fail: { input: env.MODERATION_FAIL ?? 'closed', output: env.MODERATION_FAIL ?? 'open' },
       streamChars: env.MODERATION_STREAM_CHARS,
-      timeoutMs: env.MODERATION_TIMEOUT_MS,
     },
     aiLabelText: env.AI_LABEL_TEXT,
+  };
+}
+
+/** WeChat's server API needs the app's ID and secret together. */
+function wechatConfig(env: z.infer<typeof EnvSchema>): WechatConfig | undefined {
+  if (!env.WECHAT_APPID && !env.WECHAT_SECRET) return undefined;
+  if (!env.WECHAT_APPID || !env.WECHAT_SECRET) {
+    throw new ConfigError('Invalid configuration:\n  WECHAT_APPID/WECHAT_SECRET: set both or neither');
+  }
+  return {
+    appId: env.WECHAT_APPID,
+    secret: env.WECHAT_SECRET,
+    apiBase: env.WECHAT_API_BASE,
+    timeoutMs: env.WECHAT_TIMEOUT_MS,
   };
 }

@@ -14,21 +14,10 @@ export function createModeration(
 ): Moderation | undefined {
   const { moderation, wechat } = config;
   if (moderation.provider === 'off') return undefined;
-  if (!wechat.appId || !wechat.secret) throw new Error('MODERATION=wechat needs WECHAT_APPID and WECHAT_SECRET');
-  const tokens = new AccessTokens({
-    appId: wechat.appId,
-    secret: wechat.secret,
-    apiBase: wechat.apiBase,
-    timeoutMs: moderation.timeoutMs,
-    cache,
-    log,
-  });
-  const check = createMsgSecCheck({
-    apiBase: wechat.apiBase,
-    tokens,
-    scene: moderation.scene,
-    timeoutMs: moderation.timeoutMs,
-  });
+  if (!wechat) throw new Error('MODERATION=wechat needs WECHAT_APPID and WECHAT_SECRET');
+  const { appId, secret, apiBase, timeoutMs } = wechat;
+  const tokens = new AccessTokens({ appId, secret, apiBase, timeoutMs, cache, log });
+  const check = createMsgSecCheck({ apiBase, tokens, scene: moderation.scene, timeoutMs });
   return createModerationPolicy({
     check,
     maxChars: MSG_SEC_CHECK_MAX_CHARS,

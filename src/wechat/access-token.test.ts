@@ -1,19 +1,19 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type FakeWechat, startFakeWechat } from '../../test/fake-wechat/fake-wechat.ts';
+import { type ContentSecurityWechat, startContentSecurityWechat } from '../../test/fake-wechat/content-security.ts';
 import { AccessTokens, RENEW_BEFORE_EXPIRY_MS } from './access-token.ts';
 import { WechatApiError } from './api.ts';
 import { MemoryTokenCache } from './token-cache.ts';
 
-let wechat: FakeWechat;
+let wechat: ContentSecurityWechat;
 beforeAll(async () => {
-  wechat = await startFakeWechat({ appId: 'wx-app', secret: 'the-secret' });
+  wechat = await startContentSecurityWechat({ appId: 'wx-app', secret: 'the-secret' });
 });
 afterAll(() => wechat.close());
 beforeEach(() => {
-  wechat.received.length = 0;
+  wechat.wechat.received.length = 0;
   wechat.knobs.tokenTtlS = 7200;
   wechat.knobs.tokenErrcode = undefined;
-  wechat.knobs.revokeTokens();
+  wechat.revokeTokens();
 });
 
 function tokens(options: { cache?: MemoryTokenCache; now?: () => number; secret?: string } = {}) {
@@ -85,7 +85,7 @@ describe('AccessTokens', () => {
     const cache = new MemoryTokenCache();
     const t = tokens({ cache });
     const old = await t.get();
-    wechat.knobs.revokeTokens();
+    wechat.revokeTokens();
     await t.invalidate(old);
     expect(await cache.get('wx-app')).toBeUndefined();
     const fresh = await t.get();

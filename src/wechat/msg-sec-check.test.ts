@@ -1,28 +1,29 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type FakeWechat, startFakeWechat } from '../../test/fake-wechat/fake-wechat.ts';
+import { type ContentSecurityWechat, startContentSecurityWechat } from '../../test/fake-wechat/content-security.ts';
+import { FAKE_APPID, FAKE_SECRET } from '../../test/fake-wechat/fake-wechat.ts';
 import { SEC_LABELS, SEC_MARKERS } from '../../test/fake-wechat/msg-sec-check.ts';
 import { AccessTokens } from './access-token.ts';
 import { WechatApiError } from './api.ts';
 import { createMsgSecCheck } from './msg-sec-check.ts';
 import { MemoryTokenCache } from './token-cache.ts';
 
-let wechat: FakeWechat;
+let wechat: ContentSecurityWechat;
 beforeAll(async () => {
-  wechat = await startFakeWechat();
+  wechat = await startContentSecurityWechat();
 });
 afterAll(() => wechat.close());
 beforeEach(() => {
-  wechat.received.length = 0;
+  wechat.wechat.received.length = 0;
   Object.assign(wechat.knobs, { checkErrcode: undefined, checkDelayMs: 0, judge: undefined });
-  wechat.knobs.revokeTokens();
+  wechat.revokeTokens();
 });
 
 function setup(apiBase = wechat.url, timeoutMs = 2000) {
   const tokens = new AccessTokens({
-    appId: 'wx-fake-appid',
-    secret: 'fake-secret',
+    appId: FAKE_APPID,
+    secret: FAKE_SECRET,
     apiBase,
     timeoutMs,
     cache: new MemoryTokenCache(),
@@ -47,8 +48,8 @@ describe('msg_sec_check', () => {
   });
 
   it.each([
-    ['40001 (revoked)', () => wechat.knobs.revokeTokens()],
-    ['42001 (expired)', () => wechat.knobs.expireTokens()],
+    ['40001 (revoked)', () => wechat.revokeTokens()],
+    ['42001 (expired)', () => wechat.expireTokens()],
   ])('a rejected token, %s, is replaced and the call retried once', async (_label, reject) => {
     const check = setup();
     await check('one', 'o');

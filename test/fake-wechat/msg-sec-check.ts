@@ -1,5 +1,5 @@
-import type { FakeAnswer, FakeHandler, Json } from './fake-wechat.ts';
-import type { FakeStableToken } from './stable-token.ts';
+import type { FakeWechatHandler } from './fake-wechat.ts';
+import type { FakeStableTokens } from './stable-token.ts';
 
 /** Words in a checked text that script WeChat's verdict on it. */
 export const SEC_MARKERS = { risky: 'WX_RISKY', review: 'WX_REVIEW' } as const;
@@ -20,16 +20,19 @@ export interface MsgSecCheckKnobs {
   judge: ((content: string) => Judgement | undefined) | undefined;
 }
 
+const sleep = (ms: number) =>
+  new Promise<void>((resolve) => (Number.isFinite(ms) ? setTimeout(resolve, ms) : undefined));
+
 /**
- * `POST /wxa/msg_sec_check` (version 2): verifies the access token (40001/42001 like WeChat), the body's shape and
+ * `POST /wxa/msg_sec_check` (version 2): checks the access token (40001/42001 like WeChat), the body's shape and
  * its 2500-character cap, and answers errcode 0 with `result.suggest` from the markers in the text.
  */
-export function msgSecCheck(tokens: FakeStableToken, shared: Partial<MsgSecCheckKnobs> = {}) {
+export function msgSecCheck(tokens: FakeStableTokens, shared: Partial<MsgSecCheckKnobs> = {}) {
   const knobs: MsgSecCheckKnobs = Object.assign(shared, { checkErrcode: undefined, checkDelayMs: 0, judge: undefined });
-  const answer = (body: Json): FakeAnswer['body'] => {
+  const verdict = (body: { content?: unknown; version?: unknown; openid?: unknown; scene?: unknown }) => {
     if (knobs.checkErrcode !== undefined) return { errcode: knobs.checkErrcode, errmsg: 'system error' };
-    const { content, version, openid, scene } = body ?? {};
-    if (version !== 2 || typeof openid !== 'string' || openid === '' || ![1, 2, 3, 4].includes(scene)) {
+    const { content, version, openid, scene } = body;
+    if (version !== 2 || typeof openid !== 'string' || openid === '' || ![1, 2, 3, 4].includes(scene as number)) {
       return { errcode: 47001, errmsg: 'data format error' };
     }
     if (typeof content !== 'string' || Array.from(content).length > 2500) {
@@ -53,12 +56,17 @@ export function msgSecCheck(tokens: FakeStableToken, shared: Partial<MsgSecCheck
       trace_id: `trace-${Math.random().toString(36).slice(2)}`,
     };
   };
-  const check: FakeHandler = ({ query, body }) => {
-    const tokenError = tokens.verify(query.access_token);
-    const hang = typeof body?.content === 'string' && knobs.judge?.(body.content) === 'hang';
-    const delayMs = hang ? Number.POSITIVE_INFINITY : knobs.checkDelayMs;
-    if (tokenError !== 0) return { body: { errcode: tokenError, errmsg: 'invalid credential' }, delayMs };
-    return { body: answer(body), delayMs };
-  };
-  return { knobs, routes: { '/wxa/msg_sec_check': check } as Record<string, FakeHandler> };
+  const handler = (): FakeWechatHandler => ({
+    method: 'POST',
+    path: '/wxa/msg_sec_check',
+    async handle(url, raw) {
+      const body = JSON.parse(raw || '{}');
+      const hang = typeof body.content === 'string' && knobs.judge?.(body.content) === 'hang';
+      await sleep(hang ? Number.POSITIVE_INFINITY : knobs.checkDelayMs);
+      const tokenError = tokens.verify(url.searchParams.get('access_token') ?? undefined);
+      if (tokenError !== 0) return { errcode: tokenError, errmsg: 'invalid credential' };
+      return verdict(body);
+    },
+  });
+  return { knobs, handler };
 }

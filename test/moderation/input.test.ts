@@ -141,10 +141,10 @@ describe('the user turn', () => {
 
   it('an API key without an openid is not checked (no WeChat call) and is answered', async () => {
     const text = risky('apikey');
-    const before = m.wechat.received.length;
+    const before = m.wechat.wechat.received.length;
     const response = await postChat(m.server, { messages: [userMessage(text)] }, { apiKey: OTHER_API_KEY });
     expect(response.status).toBe(200);
-    expect(m.wechat.received.length).toBe(before);
+    expect(m.wechat.wechat.received.length).toBe(before);
     await upstreamFor(m.server.gateway, text);
   });
 });

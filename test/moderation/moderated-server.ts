@@ -3,7 +3,8 @@ import { EventSource } from 'eventsource';
 import type { ChatEvent } from '../../src/contract/chat.ts';
 import { createAuthenticator } from '../../src/http/auth.ts';
 import type { AppRouter } from '../../src/trpc/router.ts';
-import { type FakeWechat, startFakeWechat } from '../fake-wechat/fake-wechat.ts';
+import { type ContentSecurityWechat, startContentSecurityWechat } from '../fake-wechat/content-security.ts';
+import { FAKE_APPID, FAKE_SECRET } from '../fake-wechat/fake-wechat.ts';
 import { gql } from '../helpers/fixtures.ts';
 import { OTHER_API_KEY, startTestServer, TEST_API_KEY, type TestServer } from '../helpers/server.ts';
 
@@ -12,7 +13,7 @@ export const TEST_OPENID = 'o-test-user-openid';
 
 export interface ModeratedServer {
   server: TestServer;
-  wechat: FakeWechat;
+  wechat: ContentSecurityWechat;
   /** msg_sec_check calls so far. */
   checks(): { content: string; openid: string }[];
   close(): Promise<void>;
@@ -24,17 +25,17 @@ export interface ModeratedServer {
  */
 export async function startModeratedServer(
   env: Record<string, string> = {},
-  options: { wechat?: FakeWechat; gateway?: { deltaDelayMs?: number } } = {},
+  options: { wechat?: ContentSecurityWechat; gateway?: { deltaDelayMs?: number } } = {},
 ): Promise<ModeratedServer> {
-  const wechat = options.wechat ?? (await startFakeWechat());
+  const wechat = options.wechat ?? (await startContentSecurityWechat());
   const keys = createAuthenticator([TEST_API_KEY, OTHER_API_KEY]);
   const wechatUser = keys({ 'x-api-key': TEST_API_KEY }).id;
   const server = await startTestServer({
     gateway: options.gateway,
     env: {
       MODERATION: 'wechat',
-      WECHAT_APPID: 'wx-fake-appid',
-      WECHAT_SECRET: 'fake-secret',
+      WECHAT_APPID: FAKE_APPID,
+      WECHAT_SECRET: FAKE_SECRET,
       WECHAT_API_BASE: wechat.url,
       MODERATION_STREAM_CHARS: '50',
       ...env,

@@ -41,7 +41,7 @@ describe('the access token', () => {
   ] as const)('rejected with %s: invalidated, fetched again, the check retried once', async (_label, knob) => {
     const fetches = tokenFetches(m);
     const checks = m.checks().length;
-    m.wechat.knobs[knob]();
+    m.wechat[knob]();
     expect((await send(m, marker('retry'))).status).toBe(200);
     expect(tokenFetches(m)).toBe(fetches + 1);
     // The input check twice (rejected token, then the new one), the answer once.
@@ -82,7 +82,13 @@ describe('WeChat down, default fail modes (closed for the user turn, open for th
 
   it.each([
     ['msg_sec_check answers -1', () => Object.assign(m.wechat.knobs, { checkErrcode: -1 })],
-    ['no token can be had', () => Object.assign(m.wechat.knobs, { tokenErrcode: -1 }, m.wechat.knobs.revokeTokens())],
+    [
+      'no token can be had',
+      () => {
+        m.wechat.knobs.tokenErrcode = -1;
+        m.wechat.revokeTokens();
+      },
+    ],
   ])('%s: the turn is refused with 503 UPSTREAM_UNAVAILABLE and nothing goes upstream', async (_label, breakIt) => {
     breakIt();
     const text = marker('down');
@@ -117,7 +123,7 @@ describe('MODERATION_FAIL=closed', () => {
 describe('MODERATION_FAIL=open', () => {
   let m: ModeratedServer;
   beforeAll(async () => {
-    m = await startModeratedServer({ MODERATION_FAIL: 'open', MODERATION_TIMEOUT_MS: '300' });
+    m = await startModeratedServer({ MODERATION_FAIL: 'open', WECHAT_TIMEOUT_MS: '300' });
   });
   afterAll(() => m.close());
   afterEach(() => {
@@ -131,7 +137,7 @@ describe('MODERATION_FAIL=open', () => {
     await upstreamFor(m.server.gateway, text);
   });
 
-  it('a WeChat that does not answer in MODERATION_TIMEOUT_MS counts as down', async () => {
+  it('a WeChat that does not answer in WECHAT_TIMEOUT_MS counts as down', async () => {
     m.wechat.knobs.judge = () => 'hang';
     const text = marker('slow');
     expect((await send(m, text)).status).toBe(200);
