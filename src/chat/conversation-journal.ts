@@ -219,6 +219,14 @@ export class ConversationJournal {
     );
   }
 
+  /** An ended answer moderation refused afterwards: stored as `hidden`, without its text (after its end write). */
+  async hide(run: Run): Promise<void> {
+    const recorded = this.#recorded.get(run);
+    if (!recorded) return;
+    await recorded;
+    await this.#writes.write('hidden answer', (tx) => this.#options.store.hideAnswer(run.id, Date.now(), tx));
+  }
+
   /** Resolves once the run's end is in the store (at once for runs that are not recorded). */
   async recorded(run: Run): Promise<void> {
     await this.#recorded.get(run);

@@ -138,14 +138,22 @@ export class Run {
     return this.#append(this.retracted ? { ...failed, retracted: true } : failed, 256);
   }
 
-  /** Drops the text streamed so far (before the run fails): late subscribers and the store never see it. */
+  /**
+   * Drops the text streamed so far: late subscribers never see it. Before the run fails (then its failed event says
+   * so), or after it failed or was cancelled (its failed event is marked too; those who saw it keep what they saw).
+   */
   retract(): void {
-    if (this.status !== 'running') return;
+    if (this.retracted || this.status === 'completed') return;
     this.retracted = true;
+    const running = this.status === 'running';
     for (const [index, event] of this.#events.entries()) {
-      if (event.type !== 'delta') continue;
-      this.bytes -= event.text.length * 2;
-      this.#events[index] = { ...event, text: '' };
+      if (event.type === 'delta') {
+        // A finished run's bytes are already counted by the registry: only a running one's shrink.
+        if (running) this.bytes -= event.text.length * 2;
+        this.#events[index] = { ...event, text: '' };
+      } else if (event.type === 'failed') {
+        this.#events[index] = { ...event, retracted: true };
+      }
     }
   }
 

@@ -236,8 +236,8 @@ export class ChatService {
     const { moderation } = this.#options;
     const screen =
       moderation &&
+      // Not aborted with the run: a check in flight when it is cancelled or fails still decides about its text.
       new AnswerScreen(moderation, principal, {
-        signal: run.signal,
         log: run.log,
         runId: run.id,
         onRefused: (verdict) => this.#withdraw(run, verdict),
@@ -251,6 +251,7 @@ export class ChatService {
       if (verdict && !verdict.allowed) this.#withdraw(run, verdict);
       else this.#complete(run, completion, conversationId);
     } catch (error) {
+      if (screen && !run.retracted) void this.#screenEnded(run, screen);
       if (run.aborted) {
         // A cancel, the deadline or shutdown are accounted for where they happen; an answer over the run's event-log
         // cap (Run.emit aborts with UPSTREAM_FAILED) is an upstream fault the operator should see.
@@ -294,10 +295,21 @@ export class ChatService {
     throw new AppError('UPSTREAM_FAILED', 'The gateway closed the stream before the answer was complete.');
   }
 
-  /** Moderation refused the answer (or could not check it, failing closed): what was streamed is taken back. */
+  /**
+   * Moderation refused the answer (or could not check it, failing closed): what was streamed is taken back. A run that
+   * already ended (cancelled, failed) keeps its failure; its stored text is hidden.
+   */
   #withdraw(run: Run, verdict: Verdict): void {
     run.retract();
-    run.abort(withdrawn(verdict));
+    if (!run.abort(withdrawn(verdict))) void this.#options.conversations?.journal.hide(run);
+  }
+
+  /** A run that ended without completing: the text it streamed is still checked (the store keeps it). */
+  async #screenEnded(run: Run, screen: AnswerScreen): Promise<void> {
+    const text = run.partialText;
+    if (text === '') return;
+    const verdict = await screen.finish(text);
+    if (!verdict.allowed && !run.retracted) this.#withdraw(run, verdict);
   }
 
   #complete(run: Run, completion: Completion, conversationId: string | undefined): void {

@@ -65,7 +65,7 @@ export class AnswerScreen {
         this.#onRefused(verdict);
       },
       () => {
-        // Only an abort (the run ended): nothing more to check.
+        // Only with a signal, once it aborted: nothing more to check.
         this.#inFlight = undefined;
         this.#refused = { allowed: false, reason: 'unavailable' };
       },

@@ -178,6 +178,16 @@ export class ConversationStore {
     await writeRejectedTurn(tx, this.#queries, turn);
   }
 
+  /** An answer moderation withdrew after it ended: its text goes, its status becomes `hidden`. */
+  async hideAnswer(runId: string, now: number, on: Executor = this.#db): Promise<void> {
+    await on
+      .updateTable('messages')
+      .set({ status: 'hidden', content: '', updated_at: now })
+      .where('run_id', '=', runId)
+      .where('role', '=', 'assistant')
+      .execute();
+  }
+
   /** A running answer's text so far (periodic, never per delta). */
   async savePartial(messageId: string, content: string, now: number, on: Executor = this.#db): Promise<void> {
     await on.executeQuery(this.#queries.savePartial({ id: messageId, content, now }));

@@ -1,4 +1,5 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { ChatEvent } from '../../src/contract/chat.ts';
 import { freshDatabase, type TestDatabase } from '../helpers/databases.ts';
 import { ask, collectGql, type GqlEvent, gql, marker, sseClient } from '../helpers/fixtures.ts';
 import { dataPayloads, expectError, postChat, readSse, userMessage } from '../helpers/rest.ts';
@@ -158,5 +159,46 @@ describe('a non-streamed answer', () => {
     const body = await response.json();
     expect(body).toMatchObject({ aiGenerated: true, label: '内容由AI生成' });
     expect(m.checks().length - before).toBe(2);
+  });
+});
+
+describe('an answer that ends before its check', () => {
+  it('cancelled while a refusing check is in flight: hidden in the store, not replayed', async () => {
+    m.wechat.knobs.judge = (content) => (content.includes(' w5 ') ? 'risky' : undefined);
+    m.wechat.knobs.checkDelayMs = 800;
+    try {
+      const trpc = trpcClient(m.server);
+      const { runId } = await trpc.chat.start.mutate(ask(`${marker('cancel')} FAKE_DELTAS_400`));
+      const seen = await new Promise<ChatEvent[]>((resolve, reject) => {
+        const events: ChatEvent[] = [];
+        const subscription = trpc.chat.events.subscribe(
+          { runId },
+          {
+            onData: ({ data }) => {
+              events.push(data);
+              if (data.type === 'delta' && data.text === ' w20') {
+                subscription.unsubscribe();
+                resolve(events);
+              }
+            },
+            onError: reject,
+          },
+        );
+      });
+      expect(seen.some((e) => e.type === 'delta' && e.text === ' w5')).toBe(true);
+      expect(await trpc.chat.cancel.mutate({ runId })).toEqual({ cancelled: true });
+      await vi.waitFor(
+        async () => {
+          const { messages } = await latestConversation(m.server);
+          expect(messages.at(-1)).toMatchObject({ role: 'assistant', status: 'hidden', content: '' });
+        },
+        { timeout: 5_000, interval: 50 },
+      );
+      const replayed = await trpcEvents(trpc, runId);
+      expect(replayed.map((e) => e.type)).toEqual(['started', 'failed']);
+      expect(replayed[1]).toMatchObject({ code: 'CANCELLED', retracted: true });
+    } finally {
+      m.wechat.knobs.checkDelayMs = 0;
+    }
   });
 });
