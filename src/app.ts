@@ -23,10 +23,12 @@ import { registerStreamHeaders } from './http/stream-headers.ts';
 import { openLimiterBackend } from './limits/backends.ts';
 import { ChatLimits } from './limits/chat-limits.ts';
 import { Counter, type LimiterBackend } from './limits/limiter.ts';
+import { createModeration } from './moderation/create.ts';
 import { registerRestAuth } from './rest/auth-route.ts';
 import { registerRestChat } from './rest/chat-route.ts';
 import { SessionStore } from './store/session-store.ts';
 import { UserStore } from './store/user-store.ts';
+import { WechatTokenStore } from './store/wechat-token-store.ts';
 import { registerTrpc } from './trpc/plugin.ts';
 import { createCode2Session } from './wechat/code2session.ts';
 
@@ -63,6 +65,8 @@ const REQUEST_ID = /^[\w.:-]{1,128}$/;
 export interface AppOptions {
   /** Prefilled in GraphiQL's Headers tab: for `npm run demo`, whose key is no secret. */
   graphiqlApiKey?: string;
+  /** Replaces the API-key check (tests: principals with a WeChat openid, until sign-in provides them). */
+  authenticate?: Authenticate;
 }
 
 /** Builds the whole server (not listening): one chat service, every surface mounted on it. */
@@ -103,6 +107,17 @@ export async function buildApp(config: Config, gateway?: AppGateway, options: Ap
     directory: identity?.directory,
     onError: (err) => server.log.error({ err }, "limits: recording a turn's tokens failed"),
   });
+  const moderation = createModeration(
+    config,
+    server.log,
+    conversations ? new WechatTokenStore(conversations.database) : undefined,
+  );
+  if (moderation) {
+    server.log.info(
+      { scene: config.moderation.scene, review: config.moderation.review, fail: config.moderation.fail },
+      'MODERATION=wechat: user turns and answers of signed-in WeChat users are checked; API-key callers are not',
+    );
+  }
   const service = new ChatService({
     admission: chatLimits,
     gateway: upstream,
@@ -111,14 +126,18 @@ export async function buildApp(config: Config, gateway?: AppGateway, options: Ap
     runTimeoutMs: config.runTimeoutMs,
     maxEventBytes: config.runMaxEventBytes,
     conversations,
+    moderation,
+    aiLabel: config.aiLabelText,
     onError: (error, run) =>
       logAnsweredError(run.log ?? server.log, error.code, error.message, error, { runId: run.id }),
   });
-  const authenticate = createCallerAuthenticator({
-    apiKeys: config.apiKeys,
-    allowAnonymous: config.allowAnonymous,
-    ...(identity ? { sessions: { tokens: identity.tokens, directory: identity.directory } } : {}),
-  });
+  const authenticate =
+    options.authenticate ??
+    createCallerAuthenticator({
+      apiKeys: config.apiKeys,
+      allowAnonymous: config.allowAnonymous,
+      ...(identity ? { sessions: { tokens: identity.tokens, directory: identity.directory } } : {}),
+    });
   const auth = identity?.auth;
 
   server.addHook('onRequest', async (request, reply) => {

@@ -36,7 +36,7 @@ export type SendChatMutationVariables = Exact<{
 }>;
 
 
-export type SendChatMutation = { __typename: 'Mutation', sendChat: { __typename: 'ChatResult', runId: string, conversationId: string | null, model: string, finishReason: string | null, message: { __typename: 'ChatMessage', role: Types.ChatRole, content: string }, usage: { __typename: 'Usage', inputTokens: number, outputTokens: number, totalTokens: number } | null, attachments: Array<
+export type SendChatMutation = { __typename: 'Mutation', sendChat: { __typename: 'ChatResult', runId: string, conversationId: string | null, model: string, finishReason: string | null, aiGenerated: boolean, label: string | null, message: { __typename: 'ChatMessage', role: Types.ChatRole, content: string }, usage: { __typename: 'Usage', inputTokens: number, outputTokens: number, totalTokens: number } | null, attachments: Array<
       | { __typename: 'FileAttachment', url: string, name: string | null, mimeType: string | null, size: number | null }
       | { __typename: 'ImageAttachment', url: string, alt: string | null, mimeType: string | null, size: number | null }
     > } };
@@ -54,12 +54,12 @@ export type ChatStreamSubscriptionVariables = Exact<{
 
 
 export type ChatStreamSubscription = { __typename: 'Subscription', chatStream:
-    | { __typename: 'ChatCompleted', runId: string, eventId: string, result: { __typename: 'ChatResult', runId: string, conversationId: string | null, model: string, finishReason: string | null, message: { __typename: 'ChatMessage', role: Types.ChatRole, content: string }, usage: { __typename: 'Usage', inputTokens: number, outputTokens: number, totalTokens: number } | null, attachments: Array<
+    | { __typename: 'ChatCompleted', runId: string, eventId: string, result: { __typename: 'ChatResult', runId: string, conversationId: string | null, model: string, finishReason: string | null, aiGenerated: boolean, label: string | null, message: { __typename: 'ChatMessage', role: Types.ChatRole, content: string }, usage: { __typename: 'Usage', inputTokens: number, outputTokens: number, totalTokens: number } | null, attachments: Array<
           | { __typename: 'FileAttachment', url: string, name: string | null, mimeType: string | null, size: number | null }
           | { __typename: 'ImageAttachment', url: string, alt: string | null, mimeType: string | null, size: number | null }
         > } }
     | { __typename: 'ChatDelta', runId: string, eventId: string, text: string }
-    | { __typename: 'ChatFailed', runId: string, eventId: string, code: string, message: string }
+    | { __typename: 'ChatFailed', runId: string, eventId: string, code: string, message: string, retracted: boolean }
     | { __typename: 'ChatStarted', runId: string, eventId: string, conversationId: string | null }
     | { __typename: 'ChatToolCall', runId: string, eventId: string, name: string, phase: Types.ToolCallPhase, title: string | null, status: string | null }
    };
@@ -71,19 +71,19 @@ export type ChatEventsSubscriptionVariables = Exact<{
 
 
 export type ChatEventsSubscription = { __typename: 'Subscription', chatEvents:
-    | { __typename: 'ChatCompleted', runId: string, eventId: string, result: { __typename: 'ChatResult', runId: string, conversationId: string | null, model: string, finishReason: string | null, message: { __typename: 'ChatMessage', role: Types.ChatRole, content: string }, usage: { __typename: 'Usage', inputTokens: number, outputTokens: number, totalTokens: number } | null, attachments: Array<
+    | { __typename: 'ChatCompleted', runId: string, eventId: string, result: { __typename: 'ChatResult', runId: string, conversationId: string | null, model: string, finishReason: string | null, aiGenerated: boolean, label: string | null, message: { __typename: 'ChatMessage', role: Types.ChatRole, content: string }, usage: { __typename: 'Usage', inputTokens: number, outputTokens: number, totalTokens: number } | null, attachments: Array<
           | { __typename: 'FileAttachment', url: string, name: string | null, mimeType: string | null, size: number | null }
           | { __typename: 'ImageAttachment', url: string, alt: string | null, mimeType: string | null, size: number | null }
         > } }
     | { __typename: 'ChatDelta', runId: string, eventId: string, text: string }
-    | { __typename: 'ChatFailed', runId: string, eventId: string, code: string, message: string }
+    | { __typename: 'ChatFailed', runId: string, eventId: string, code: string, message: string, retracted: boolean }
     | { __typename: 'ChatStarted', runId: string, eventId: string, conversationId: string | null }
     | { __typename: 'ChatToolCall', runId: string, eventId: string, name: string, phase: Types.ToolCallPhase, title: string | null, status: string | null }
    };
 
 export type ConversationFieldsFragment = { __typename: 'Conversation', id: string, title: string, createdAt: string, updatedAt: string };
 
-export type MessageFieldsFragment = { __typename: 'Message', id: string, role: Types.ChatRole, content: string, status: Types.MessageStatus | null, runId: string | null, finishReason: string | null, errorCode: string | null, createdAt: string, usage: { __typename: 'Usage', inputTokens: number, outputTokens: number, totalTokens: number } | null, attachments: Array<
+export type MessageFieldsFragment = { __typename: 'Message', id: string, role: Types.ChatRole, content: string, status: Types.MessageStatus | null, runId: string | null, finishReason: string | null, errorCode: string | null, aiGenerated: boolean, label: string | null, createdAt: string, usage: { __typename: 'Usage', inputTokens: number, outputTokens: number, totalTokens: number } | null, attachments: Array<
     | { __typename: 'FileAttachment', url: string, name: string | null, mimeType: string | null, size: number | null }
     | { __typename: 'ImageAttachment', url: string, alt: string | null, mimeType: string | null, size: number | null }
   > };
@@ -105,7 +105,7 @@ export type ConversationQueryVariables = Exact<{
 }>;
 
 
-export type ConversationQuery = { __typename: 'Query', conversation: { __typename: 'Conversation', id: string, title: string, createdAt: string, updatedAt: string, messages: { __typename: 'MessageConnection', edges: Array<{ __typename: 'MessageEdge', cursor: string, node: { __typename: 'Message', id: string, role: Types.ChatRole, content: string, status: Types.MessageStatus | null, runId: string | null, finishReason: string | null, errorCode: string | null, createdAt: string, usage: { __typename: 'Usage', inputTokens: number, outputTokens: number, totalTokens: number } | null, attachments: Array<
+export type ConversationQuery = { __typename: 'Query', conversation: { __typename: 'Conversation', id: string, title: string, createdAt: string, updatedAt: string, messages: { __typename: 'MessageConnection', edges: Array<{ __typename: 'MessageEdge', cursor: string, node: { __typename: 'Message', id: string, role: Types.ChatRole, content: string, status: Types.MessageStatus | null, runId: string | null, finishReason: string | null, errorCode: string | null, aiGenerated: boolean, label: string | null, createdAt: string, usage: { __typename: 'Usage', inputTokens: number, outputTokens: number, totalTokens: number } | null, attachments: Array<
             | { __typename: 'FileAttachment', url: string, name: string | null, mimeType: string | null, size: number | null }
             | { __typename: 'ImageAttachment', url: string, alt: string | null, mimeType: string | null, size: number | null }
           > } }>, pageInfo: { __typename: 'PageInfo', hasNextPage: boolean, hasPreviousPage: boolean, startCursor: string | null, endCursor: string | null } } } | null };
@@ -132,19 +132,19 @@ export type DeleteConversationMutationVariables = Exact<{
 
 export type DeleteConversationMutation = { __typename: 'Mutation', deleteConversation: boolean };
 
-export type ChatResultFieldsFragment = { __typename: 'ChatResult', runId: string, conversationId: string | null, model: string, finishReason: string | null, message: { __typename: 'ChatMessage', role: Types.ChatRole, content: string }, usage: { __typename: 'Usage', inputTokens: number, outputTokens: number, totalTokens: number } | null, attachments: Array<
+export type ChatResultFieldsFragment = { __typename: 'ChatResult', runId: string, conversationId: string | null, model: string, finishReason: string | null, aiGenerated: boolean, label: string | null, message: { __typename: 'ChatMessage', role: Types.ChatRole, content: string }, usage: { __typename: 'Usage', inputTokens: number, outputTokens: number, totalTokens: number } | null, attachments: Array<
     | { __typename: 'FileAttachment', url: string, name: string | null, mimeType: string | null, size: number | null }
     | { __typename: 'ImageAttachment', url: string, alt: string | null, mimeType: string | null, size: number | null }
   > };
 
-type ChatEventFields_ChatCompleted_Fragment = { __typename: 'ChatCompleted', runId: string, eventId: string, result: { __typename: 'ChatResult', runId: string, conversationId: string | null, model: string, finishReason: string | null, message: { __typename: 'ChatMessage', role: Types.ChatRole, content: string }, usage: { __typename: 'Usage', inputTokens: number, outputTokens: number, totalTokens: number } | null, attachments: Array<
+type ChatEventFields_ChatCompleted_Fragment = { __typename: 'ChatCompleted', runId: string, eventId: string, result: { __typename: 'ChatResult', runId: string, conversationId: string | null, model: string, finishReason: string | null, aiGenerated: boolean, label: string | null, message: { __typename: 'ChatMessage', role: Types.ChatRole, content: string }, usage: { __typename: 'Usage', inputTokens: number, outputTokens: number, totalTokens: number } | null, attachments: Array<
       | { __typename: 'FileAttachment', url: string, name: string | null, mimeType: string | null, size: number | null }
       | { __typename: 'ImageAttachment', url: string, alt: string | null, mimeType: string | null, size: number | null }
     > } };
 
 type ChatEventFields_ChatDelta_Fragment = { __typename: 'ChatDelta', runId: string, eventId: string, text: string };
 
-type ChatEventFields_ChatFailed_Fragment = { __typename: 'ChatFailed', runId: string, eventId: string, code: string, message: string };
+type ChatEventFields_ChatFailed_Fragment = { __typename: 'ChatFailed', runId: string, eventId: string, code: string, message: string, retracted: boolean };
 
 type ChatEventFields_ChatStarted_Fragment = { __typename: 'ChatStarted', runId: string, eventId: string, conversationId: string | null };
 
@@ -230,6 +230,8 @@ export const MessageFieldsFragmentDoc = new TypedDocumentString(`
   }
   finishReason
   errorCode
+  aiGenerated
+  label
   createdAt
   attachments {
     ...AttachmentFields
@@ -279,6 +281,8 @@ export const ChatResultFieldsFragmentDoc = new TypedDocumentString(`
   attachments {
     ...AttachmentFields
   }
+  aiGenerated
+  label
 }
     fragment UsageFields on Usage {
   inputTokens
@@ -325,6 +329,7 @@ export const ChatEventFieldsFragmentDoc = new TypedDocumentString(`
     eventId
     code
     message
+    retracted
   }
   ... on ChatToolCall {
     runId
@@ -350,6 +355,8 @@ export const ChatEventFieldsFragmentDoc = new TypedDocumentString(`
   attachments {
     ...AttachmentFields
   }
+  aiGenerated
+  label
 }
 fragment UsageFields on Usage {
   inputTokens
@@ -438,6 +445,8 @@ export const SendChatDocument = new TypedDocumentString(`
   attachments {
     ...AttachmentFields
   }
+  aiGenerated
+  label
 }
 fragment UsageFields on Usage {
   inputTokens
@@ -485,6 +494,8 @@ export const ChatStreamDocument = new TypedDocumentString(`
   attachments {
     ...AttachmentFields
   }
+  aiGenerated
+  label
 }
 fragment ChatEventFields on ChatEvent {
   __typename
@@ -510,6 +521,7 @@ fragment ChatEventFields on ChatEvent {
     eventId
     code
     message
+    retracted
   }
   ... on ChatToolCall {
     runId
@@ -561,6 +573,8 @@ export const ChatEventsDocument = new TypedDocumentString(`
   attachments {
     ...AttachmentFields
   }
+  aiGenerated
+  label
 }
 fragment ChatEventFields on ChatEvent {
   __typename
@@ -586,6 +600,7 @@ fragment ChatEventFields on ChatEvent {
     eventId
     code
     message
+    retracted
   }
   ... on ChatToolCall {
     runId
@@ -676,6 +691,8 @@ fragment MessageFields on Message {
   }
   finishReason
   errorCode
+  aiGenerated
+  label
   createdAt
   attachments {
     ...AttachmentFields

@@ -50,6 +50,8 @@ export type ChatFailed = {
   code: Scalars['String']['output'];
   eventId: Scalars['String']['output'];
   message: Scalars['String']['output'];
+  /** Content moderation withdrew the answer (code CONTENT_REJECTED, or UPSTREAM_UNAVAILABLE when it could not be checked): remove whatever the app showed of it. */
+  retracted: Scalars['Boolean']['output'];
   runId: Scalars['ID']['output'];
 };
 
@@ -66,9 +68,13 @@ export type ChatMessageInput = {
 
 export type ChatResult = {
   __typename: 'ChatResult';
+  /** True: the answer is AI-generated content, which WeChat requires the app to label as such. */
+  aiGenerated: Scalars['Boolean']['output'];
   attachments: Array<Attachment>;
   conversationId: Maybe<Scalars['ID']['output']>;
   finishReason: Maybe<Scalars['String']['output']>;
+  /** The label to show under the answer, e.g. "内容由AI生成" (AI_LABEL_TEXT). */
+  label: Maybe<Scalars['String']['output']>;
   message: ChatMessage;
   model: Scalars['String']['output'];
   runId: Scalars['ID']['output'];
@@ -179,15 +185,19 @@ export type Limits = {
 /** One turn of a stored conversation. Assistant messages carry their run's outcome. */
 export type Message = {
   __typename: 'Message';
+  /** True for assistant messages: AI-generated content the app must label. */
+  aiGenerated: Scalars['Boolean']['output'];
   /** The user's uploads (signed URLs minted on each read, valid for minutes) and produced media. */
   attachments: Array<Attachment>;
-  /** The partial text when the answer did not complete. */
+  /** The partial text when the answer did not complete; empty for an answer moderation withdrew (status `hidden`). */
   content: Scalars['String']['output'];
   /** ISO-8601 with milliseconds. */
   createdAt: Scalars['String']['output'];
   errorCode: Maybe<Scalars['String']['output']>;
   finishReason: Maybe<Scalars['String']['output']>;
   id: Scalars['ID']['output'];
+  /** The label to show under an assistant message (AI_LABEL_TEXT); null for other roles. */
+  label: Maybe<Scalars['String']['output']>;
   role: ChatRole;
   runId: Maybe<Scalars['ID']['output']>;
   status: Maybe<MessageStatus>;
@@ -210,7 +220,9 @@ export type MessageStatus =
   | 'cancelled'
   | 'completed'
   | 'failed'
+  | 'hidden'
   | 'interrupted'
+  | 'rejected'
   | 'running';
 
 export type Mutation = {

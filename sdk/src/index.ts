@@ -12,6 +12,7 @@ export {
 export type { RequestOptions } from './context.ts';
 export { isSdkError, SdkError, type SdkErrorCode, type SdkErrorDetails } from './errors.ts';
 export { mimeTypeFromFileName } from './mime.ts';
+export { isRetraction } from './moderation.ts';
 export { type SseEvent, SseParser } from './sse.ts';
 export type { Subscription } from './subscription.ts';
 export { decodeUtf8, encodeUtf8, Utf8Decoder } from './utf8.ts';

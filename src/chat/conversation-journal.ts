@@ -43,6 +43,8 @@ export interface ConversationJournalOptions {
   log: FastifyBaseLogger;
 }
 
+const REJECTED_TITLE = 'New conversation';
+
 export const notFound = () =>
   new AppError('NOT_FOUND', 'No such conversation: it never existed, was deleted, or belongs to another user.');
 
@@ -209,8 +211,9 @@ export class ConversationJournal {
         }),
       (error: AppError) =>
         finish({
-          status:
-            error.code === 'CANCELLED'
+          status: run.retracted
+            ? 'hidden'
+            : error.code === 'CANCELLED'
               ? 'cancelled'
               : this.#closing && error.code === 'UPSTREAM_UNAVAILABLE'
                 ? 'interrupted'
@@ -257,6 +260,35 @@ export class ConversationJournal {
     }
     tracked.generated = kept.length;
     return kept.map((a) => ({ id: a.id, kind: a.kind, name: a.name, mimeType: a.mimeType, size: a.bytes.length }));
+  }
+
+  /**
+   * A user turn moderation refused: stored as `rejected` (its author sees it; no answer, attachments not kept),
+   * committed before the refusal is answered. A conversation it creates gets a neutral title.
+   */
+  async reject(principal: Principal, input: SendChatInput, opened: OpenConversation | undefined): Promise<void> {
+    const conversation = opened ?? (input.user === undefined ? undefined : this.#legacy(principal, input, input.user));
+    if (!conversation) return;
+    const now = Date.now();
+    await this.#writes.write('rejected turn', (tx) =>
+      this.#options.store.recordRejectedTurn(
+        {
+          owner: principal.id,
+          conversation: { ...conversation, title: REJECTED_TITLE, fresh: conversation.create },
+          user: { id: newId('m'), content: userTurnText(input) },
+          now,
+        },
+        tx,
+      ),
+    );
+  }
+
+  /** An ended answer moderation refused afterwards: stored as `hidden`, without its text (after its end write). */
+  async hide(run: Run): Promise<void> {
+    const recorded = this.#recorded.get(run);
+    if (!recorded) return;
+    await recorded;
+    await this.#writes.write('hidden answer', (tx) => this.#options.store.hideAnswer(run.id, Date.now(), tx));
   }
 
   /** Resolves once the run's end is in the store (at once for runs that are not recorded). */

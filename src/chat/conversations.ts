@@ -134,9 +134,14 @@ export class Conversations {
   }
 
   /** A stored run of the caller's, replayed; undefined when there is none. */
-  async replay(principal: Principal, runId: string, after?: string): Promise<AsyncGenerator<ChatEvent> | undefined> {
+  async replay(
+    principal: Principal,
+    runId: string,
+    after?: string,
+    label: string | null = null,
+  ): Promise<AsyncGenerator<ChatEvent> | undefined> {
     const message = await this.#options.store.messageByRun(principal.id, runId);
-    return message && replayStoredRun(message, after, this.signed(message.attachments));
+    return message && replayStoredRun(message, after, this.signed(message.attachments), label);
   }
 
   /** What a signed URL points at, with how long it may be cached; NOT_FOUND for a bad, expired or stale link. */

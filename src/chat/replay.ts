@@ -14,6 +14,7 @@ export async function* replayStoredRun(
   after: string | undefined,
   /** The answer's stored attachments (generated media), signed: they come first, as they did live. */
   stored: OutputAttachment[] = [],
+  label: string | null = null,
 ): AsyncGenerator<ChatEvent> {
   const runId = message.runId ?? '';
   const seen = after === undefined || after === '' ? 0 : Number(after);
@@ -40,6 +41,8 @@ export async function* replayStoredRun(
         usage: message.usage,
         attachments: [...stored, ...message.outputAttachments],
         conversationId: message.conversationId,
+        aiGenerated: true,
+        label,
       },
     };
     return;
@@ -49,6 +52,7 @@ export async function* replayStoredRun(
     type: 'failed',
     runId,
     eventId,
+    ...(message.status === 'hidden' ? { retracted: true } : {}),
     code: running ? 'UPSTREAM_UNAVAILABLE' : asErrorCode(message.errorCode),
     message: running
       ? 'This run is not available on this server any more; read the conversation for its text.'

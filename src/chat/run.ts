@@ -60,6 +60,8 @@ export class Run {
   status: RunStatus = 'running';
   /** Approximate retained heap (~2 kB of objects per finished run, measured, plus text), for the memory bound. */
   bytes = 2048;
+  /** Moderation withdrew the answer: its deltas are dropped and never replayed. */
+  retracted = false;
 
   readonly #events: ChatEvent[] = [];
   readonly #controller = new AbortController();
@@ -136,7 +138,27 @@ export class Run {
     releaseFrames(error);
     this.#end('failed');
     this.#settle.reject(error);
-    return this.#append({ type: 'failed', code: error.code, message: error.message }, 256);
+    const failed = { type: 'failed' as const, code: error.code, message: error.message };
+    return this.#append(this.retracted ? { ...failed, retracted: true } : failed, 256);
+  }
+
+  /**
+   * Drops the text streamed so far: late subscribers never see it. Before the run fails (then its failed event says
+   * so), or after it failed or was cancelled (its failed event is marked too; those who saw it keep what they saw).
+   */
+  retract(): void {
+    if (this.retracted || this.status === 'completed') return;
+    this.retracted = true;
+    const running = this.status === 'running';
+    for (const [index, event] of this.#events.entries()) {
+      if (event.type === 'delta') {
+        // A finished run's bytes are already counted by the registry: only a running one's shrink.
+        if (running) this.bytes -= event.text.length * 2;
+        this.#events[index] = { ...event, text: '' };
+      } else if (event.type === 'failed') {
+        this.#events[index] = { ...event, retracted: true };
+      }
+    }
   }
 
   /** Numbers the event, keeps it for late subscribers and wakes the waiting ones. */
@@ -190,6 +212,7 @@ export class Run {
     while (!signal?.aborted) {
       while (index < this.#events.length) {
         const event = this.#events[index++]!;
+        if (this.retracted && event.type === 'delta') continue;
         yield event;
         if (event.type === 'completed' || event.type === 'failed') return;
       }

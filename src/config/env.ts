@@ -114,6 +114,13 @@ export const EnvSchema = z.object({
 
   GRAPHIQL: bool.optional(),
   GRAPHQL_INTROSPECTION: bool.optional(),
+
+  MODERATION: z.enum(['off', 'wechat'], { error: 'must be off or wechat' }).default('off'),
+  MODERATION_SCENE: int(1, 4).default(2),
+  MODERATION_REVIEW: z.enum(['allow', 'refuse'], { error: 'must be allow or refuse' }).default('allow'),
+  MODERATION_FAIL: z.enum(['open', 'closed'], { error: 'must be open or closed' }).optional(),
+  MODERATION_STREAM_CHARS: int(50, 2500).default(500),
+  AI_LABEL_TEXT: z.string().min(1).max(64).default('内容由AI生成'),
 });
 
 export interface Config {
@@ -179,6 +186,21 @@ export interface Config {
   store: StoreConfig;
   graphiql: boolean;
   introspection: boolean;
+  moderation: ModerationConfig;
+  /** The explicit label every assistant message and result carries (WeChat's AI-content rule). */
+  aiLabelText: string;
+}
+
+export type FailMode = 'open' | 'closed';
+
+export interface ModerationConfig {
+  provider: 'off' | 'wechat';
+  scene: number;
+  review: 'allow' | 'refuse';
+  /** When the provider itself fails: per direction (the user's turn, the assistant's answer). */
+  fail: { input: FailMode; output: FailMode };
+  /** A streaming answer is checked each time this many new characters arrived. */
+  streamChars: number;
 }
 
 export interface WechatConfig {
@@ -270,6 +292,11 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       throw new ConfigError(`Invalid configuration:\n  ${name}: cannot read ${path} (${(error as Error).message})`);
     }
   };
+  if (env.MODERATION === 'wechat' && !wechat) {
+    throw new ConfigError(
+      "Invalid configuration:\n  WECHAT_APPID/WECHAT_SECRET: MODERATION=wechat needs the mini-program's appid and secret",
+    );
+  }
   const production = env.NODE_ENV === 'production';
   return {
     env: env.NODE_ENV,
@@ -343,6 +370,15 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     },
     graphiql: env.GRAPHIQL ?? !production,
     introspection: env.GRAPHQL_INTROSPECTION ?? !production,
+    moderation: {
+      provider: env.MODERATION,
+      scene: env.MODERATION_SCENE,
+      review: env.MODERATION_REVIEW,
+      // Unset: a user's turn is refused when it cannot be checked; an answer already on screen is let through.
+      fail: { input: env.MODERATION_FAIL ?? 'closed', output: env.MODERATION_FAIL ?? 'open' },
+      streamChars: env.MODERATION_STREAM_CHARS,
+    },
+    aiLabelText: env.AI_LABEL_TEXT,
   };
 }
 

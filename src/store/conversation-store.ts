@@ -15,6 +15,7 @@ import type { ConversationTable, Executor, MessageStatus, MessageTable, StoreSch
 
 export type { Executor } from './schema.ts';
 
+import { type RejectedTurn, writeRejectedTurn } from './rejected-turn.ts';
 import { type TurnStart, turnStartQueries, writeTurnStart } from './turn-start.ts';
 
 export type { NewAttachment, TurnStart } from './turn-start.ts';
@@ -182,6 +183,21 @@ export class ConversationStore {
   async recordTurnStart(turn: TurnStart, tx?: Executor): Promise<string> {
     if (!tx) return this.transaction((inner) => this.recordTurnStart(turn, inner));
     return writeTurnStart(tx, this.#queries, turn);
+  }
+
+  /** A user turn moderation refused, inside `tx`: no run, nothing forwarded. */
+  async recordRejectedTurn(turn: RejectedTurn, tx: Executor): Promise<void> {
+    await writeRejectedTurn(tx, this.#queries, turn);
+  }
+
+  /** An answer moderation withdrew after it ended: its text goes, its status becomes `hidden`. */
+  async hideAnswer(runId: string, now: number, on: Executor = this.#db): Promise<void> {
+    await on
+      .updateTable('messages')
+      .set({ status: 'hidden', content: '', updated_at: now })
+      .where('run_id', '=', runId)
+      .where('role', '=', 'assistant')
+      .execute();
   }
 
   /** A running answer's text so far (periodic, never per delta). */

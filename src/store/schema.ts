@@ -1,6 +1,18 @@
 import type { Generated, Kysely } from 'kysely';
 
-export const MESSAGE_STATUSES = ['running', 'completed', 'failed', 'cancelled', 'interrupted'] as const;
+/**
+ * Assistant answers: running, then how they ended; `hidden` is an answer moderation withdrew (its text is not kept).
+ * User turns have none, except `rejected`: refused by moderation, shown to its author, never sent to the agent.
+ */
+export const MESSAGE_STATUSES = [
+  'running',
+  'completed',
+  'failed',
+  'cancelled',
+  'interrupted',
+  'hidden',
+  'rejected',
+] as const;
 export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
 
 /** Times are epoch milliseconds (bigint columns, read back as numbers on both engines). */
@@ -99,6 +111,15 @@ export interface RefreshTokenTable {
   created_at: number;
 }
 
+/** One row per mini-program (appid): its current access token. */
+export interface WechatTokenTable {
+  app_id: string;
+  access_token: string;
+  expires_at: number;
+  renew_at: number;
+  updated_at: number;
+}
+
 export interface StoreSchema {
   conversations: ConversationTable;
   messages: MessageTable;
@@ -107,6 +128,7 @@ export interface StoreSchema {
   users: UserTable;
   auth_sessions: AuthSessionTable;
   refresh_tokens: RefreshTokenTable;
+  wechat_tokens: WechatTokenTable;
 }
 
 /** The database or a transaction on it. */

@@ -19,9 +19,20 @@ export const conversationRouter = t.router({
 
   messages: protectedProcedure
     .input(z.object({ conversationId: id, last: size.optional(), before: cursor.optional() }))
-    .query(({ ctx, input }) =>
-      ctx.service.conversations.messages(ctx.principal, input.conversationId, input.last, input.before),
-    ),
+    .query(async ({ ctx, input }) => {
+      const page = await ctx.service.conversations.messages(
+        ctx.principal,
+        input.conversationId,
+        input.last,
+        input.before,
+      );
+      // Assistant messages carry the AI label, as GraphQL's Message does.
+      const edges = page.edges.map(({ cursor, node }) => {
+        const aiGenerated = node.role === 'assistant';
+        return { cursor, node: { ...node, aiGenerated, label: aiGenerated ? ctx.service.aiLabel : null } };
+      });
+      return { ...page, edges };
+    }),
 
   rename: protectedProcedure
     .input(z.object({ id, title: z.string().max(1_000) }))

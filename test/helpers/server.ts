@@ -1,4 +1,4 @@
-import type { App } from '../../src/app.ts';
+import type { App, AppOptions } from '../../src/app.ts';
 import { buildApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config/env.ts';
 import { type FakeGateway, type FakeGatewayOptions, startFakeGateway } from '../fake-gateway/fake-gateway.ts';
@@ -30,6 +30,7 @@ export interface TestServerOptions {
    * `env` still overrides, e.g. ACCESS_POLICY). Pass `apiKeys: []` for a server with sign-in only.
    */
   wechat?: boolean | FakeWechatOptions;
+  app?: AppOptions;
 }
 
 /** The real server (every surface) on a random loopback port, in front of a fresh fake gateway. */
@@ -61,7 +62,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     DATABASE_URL: 'sqlite::memory:',
     ...options.env,
   });
-  const app = await buildApp(config);
+  const app = await buildApp(config, undefined, options.app);
   const address = await app.server.listen({ host: '127.0.0.1', port: 0 });
   return {
     baseUrl: address,

@@ -53,5 +53,12 @@ export const ChatResultRef = builder.objectRef<ChatResult>('ChatResult').impleme
     usage: t.field({ type: UsageRef, nullable: true, resolve: (r) => r.usage }),
     attachments: t.field({ type: [AttachmentRef], resolve: (r) => r.attachments }),
     conversationId: t.id({ nullable: true, resolve: (r) => r.conversationId ?? null }),
+    aiGenerated: t.exposeBoolean('aiGenerated', {
+      description: 'True: the answer is AI-generated content, which WeChat requires the app to label as such.',
+    }),
+    label: t.exposeString('label', {
+      nullable: true,
+      description: 'The label to show under the answer, e.g. "内容由AI生成" (AI_LABEL_TEXT).',
+    }),
   }),
 });

@@ -4,6 +4,7 @@ import { conversations } from './0001-conversations.ts';
 import { attachments } from './0002-attachments.ts';
 import { sessionGeneration } from './0003-session-generation.ts';
 import { users } from './0004-users.ts';
+import { wechatToken } from './0005-wechat-token.ts';
 
 /**
  * Every migration, in order, listed in code (not read from a folder) so the built server and the tests run the
@@ -15,6 +16,7 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
     '0002-attachments': attachments(dialect),
     '0003-session-generation': sessionGeneration(),
     '0004-users': users(),
+    '0005-wechat-token': wechatToken(),
   };
 }
 
