@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import type { Server } from 'node:http';
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import { type ConversationLayer, openConversationLayer } from './chat/conversation-layer.ts';
 import { RunRegistry } from './chat/run-registry.ts';
 import { type ChatGateway, ChatService } from './chat/service.ts';
+import { openSharedRuns, type SharedRuns } from './chat/shared-runs.ts';
 import type { Config } from './config/env.ts';
 import { GatewayClient, type ReadyState } from './gateway/client.ts';
 import { createWsGateway } from './gateway/ws/create.ts';
@@ -16,6 +18,9 @@ import { registerHealth } from './http/health.ts';
 import { useLargeJsonBodies } from './http/json-body.ts';
 import { logAnsweredError } from './http/log-policy.ts';
 import { registerStreamHeaders } from './http/stream-headers.ts';
+import { instrumentGateway } from './metrics/instrument-gateway.ts';
+import { Metrics } from './metrics/metrics.ts';
+import { registerMetricsRoute, registerRequestMetrics, serveMetrics } from './metrics/routes.ts';
 import { registerRestChat } from './rest/chat-route.ts';
 import { registerTrpc } from './trpc/plugin.ts';
 
@@ -33,6 +38,11 @@ export interface App {
   conversations: ConversationLayer | undefined;
   /** The gateway transport in use (the ws one exposes its connection's start-up outcome). */
   gateway: AppGateway;
+  metrics: Metrics;
+  /** METRICS_PORT's listener (loopback), when configured. */
+  metricsServer: Server | undefined;
+  /** REDIS_URL: the run log shared with the other instances. */
+  shared: SharedRuns | undefined;
 }
 
 /** One log line per request (at completion, with status and time), not two. */
@@ -73,12 +83,23 @@ export async function buildApp(config: Config, gateway?: AppGateway, options: Ap
       : new GatewayClient({ ...config.gateway, runTimeoutMs: config.runTimeoutMs }));
   // The active transport's effective limits: what validation enforces and what the `limits` query reports.
   const limits = config.gateway.transport === 'ws' ? effectiveLimits(config.limits) : config.limits;
-  const runs = new RunRegistry(config.runs);
+  const metrics = new Metrics();
+  const runs = new RunRegistry({ ...config.runs, onRejected: (limiter) => metrics.limiterRejected(limiter) });
   const conversations =
-    config.store.databaseUrl === 'none' ? undefined : await openConversationLayer(config.store, server.log);
+    config.store.databaseUrl === 'none'
+      ? undefined
+      : await openConversationLayer(config.store, server.log, { recoverRunning: !config.redis });
+  const shared = config.redis
+    ? await openSharedRuns({ ...config, redis: config.redis }, runs, server.log, (runId) => {
+        conversations?.journal.interrupt(runId).catch(() => {});
+      })
+    : undefined;
   const service = new ChatService({
-    gateway: upstream,
+    gateway: instrumentGateway(upstream, metrics, config.gateway.transport),
     runs,
+    shared: shared?.log,
+    onRunStarted: (run, stream) => metrics.runStarted(run, stream),
+    onRunEvent: (run, event) => metrics.runEvent(run, event),
     limits,
     runTimeoutMs: config.runTimeoutMs,
     maxEventBytes: config.runMaxEventBytes,
@@ -88,8 +109,13 @@ export async function buildApp(config: Config, gateway?: AppGateway, options: Ap
   });
   const authenticate = createAuthenticator(config.apiKeys);
 
+  const metricsServer =
+    config.metrics.port === undefined ? undefined : await serveMetrics(metrics, config.metrics.port);
+
   server.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    // Draining: the proxy drops this connection after the answer and sends the next request to another instance.
+    if (service.draining) reply.header('connection', 'close');
   });
   registerStreamHeaders(server);
   registerBodyTimeouts(server, config.bodyTimeouts);
@@ -99,8 +125,12 @@ export async function buildApp(config: Config, gateway?: AppGateway, options: Ap
   });
   server.addHook('onClose', async () => {
     if (!gateway) await upstream.close();
+    await shared?.close();
     await conversations?.close();
+    metricsServer?.close();
   });
+  registerRequestMetrics(server, metrics);
+  if (config.metrics.token) registerMetricsRoute(server, metrics, config.metrics.token);
 
   registerErrorHandling(server);
   if (conversations) registerAttachmentRoute(server, { conversations: conversations.api });
@@ -125,5 +155,5 @@ export async function buildApp(config: Config, gateway?: AppGateway, options: Ap
   });
   await registerTrpc(server, { service, authenticate });
 
-  return { server, service, runs, authenticate, conversations, gateway: upstream };
+  return { server, service, runs, authenticate, conversations, gateway: upstream, metrics, metricsServer, shared };
 }

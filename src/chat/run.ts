@@ -21,6 +21,8 @@ export interface RunOptions {
   user?: string;
   /** Cap on `bytes`: an answer that would exceed it fails the run instead of growing the log. */
   maxEventBytes?: number;
+  /** Each event as it is appended (the shared run log copies them for other instances). */
+  onEvent?: (run: Run, event: ChatEvent) => void;
 }
 
 /**
@@ -70,6 +72,7 @@ export class Run {
   readonly log: RunLog | undefined;
   readonly user: string | undefined;
   readonly #maxEventBytes: number;
+  readonly #onEvent: RunOptions['onEvent'];
 
   constructor(principalId: string, model: string, options: RunOptions = {}) {
     this.principalId = principalId;
@@ -77,6 +80,7 @@ export class Run {
     this.log = options.log;
     this.user = options.user;
     this.#maxEventBytes = options.maxEventBytes ?? Number.POSITIVE_INFINITY;
+    this.#onEvent = options.onEvent;
     this.result = new Promise<ChatResult>((resolve, reject) => {
       this.#settle = { resolve, reject };
     });
@@ -143,6 +147,7 @@ export class Run {
     const wake = this.#wake;
     this.#wake = [];
     for (const resolve of wake) resolve();
+    this.#onEvent?.(this, event);
     return event;
   }
 

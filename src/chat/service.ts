@@ -11,6 +11,7 @@ import type { Conversations } from './conversations.ts';
 import { extractOutputAttachments } from './output-attachments.ts';
 import type { Principal } from './principal.ts';
 import { Run } from './run.ts';
+import type { RunEventLog } from './run-log.ts';
 import type { RunRegistry } from './run-registry.ts';
 import { KeyedSerializer, sessionKeyFor } from './session.ts';
 
@@ -31,6 +32,11 @@ export interface ChatServiceOptions {
   onError?: (error: AppError, run: Run) => void;
   /** The store's conversation layer; without it the service keeps nothing beyond its runs. */
   conversations?: { journal: ConversationJournal; api: Conversations };
+  /** Several instances: the log every instance shares (Redis), where runs held elsewhere are read and cancelled. */
+  shared?: RunEventLog;
+  /** Metrics: each run as it starts, and each of its events. */
+  onRunStarted?: (run: Run, stream: boolean) => void;
+  onRunEvent?: (run: Run, event: ChatEvent) => void;
 }
 
 /** Where a run's failures are logged: the logger of the request that started it (so lines carry its id). */
@@ -52,6 +58,9 @@ export interface SendOptions {
 
 const FIRST_TURN_RACE_RETRY_MS = 150;
 
+const unknownRun = () =>
+  new AppError('NOT_FOUND', 'No such run: it never existed, belongs to another key, or has expired.');
+
 const storeless = () => new AppError('NOT_FOUND', 'This server keeps no conversations (DATABASE_URL=none).');
 
 /** Stateful conversations send only the new turn: the gateway already holds the history. */
@@ -65,9 +74,35 @@ function newTurn(messages: readonly ChatMessageInput[]): ChatMessageInput[] {
 export class ChatService {
   readonly #options: ChatServiceOptions;
   readonly #sessions = new KeyedSerializer();
+  /** Aborted on drain: resumable streams detach so their clients resume on another instance. */
+  readonly #handoff = new AbortController();
+  #draining = false;
 
   constructor(options: ChatServiceOptions) {
     this.#options = options;
+  }
+
+  /**
+   * SIGTERM: new runs are refused (retryable); with a shared log, resumable streams end without a final event, so
+   * clients resume them on another instance while this one finishes the runs it holds.
+   */
+  drain(): void {
+    this.#draining = true;
+    if (this.#options.shared) this.#handoff.abort();
+  }
+
+  get draining(): boolean {
+    return this.#draining;
+  }
+
+  #detachable(signal: AbortSignal | undefined): AbortSignal | undefined {
+    if (!this.#options.shared) return signal;
+    return signal ? AbortSignal.any([signal, this.#handoff.signal]) : this.#handoff.signal;
+  }
+
+  /** A resumable stream of a run started here (GraphQL chatStream): detaches on drain when others can resume it. */
+  follow(run: Run, signal?: AbortSignal): AsyncGenerator<ChatEvent> {
+    return run.subscribe(undefined, this.#detachable(signal));
   }
 
   /** Validates a turn and translates it into what the gateway must receive. Throws INVALID_INPUT & co. */
@@ -100,14 +135,23 @@ export class ChatService {
     if (input.conversationId !== undefined && conversation === undefined) {
       throw new AppError('INVALID_INPUT', 'conversationId is accepted by GraphQL and tRPC only; REST uses `user`.');
     }
+    if (this.#draining) {
+      throw new AppError('UPSTREAM_UNAVAILABLE', 'This server is restarting; send the message again in a moment.');
+    }
     const request = { ...this.prepare(principal, input, conversation), stream: options.stream };
+    const { shared, onRunEvent } = this.#options;
     const run = new Run(principal.id, request.model, {
       log: options.log,
       user: input.user,
       maxEventBytes: this.#options.maxEventBytes,
+      onEvent: (r, event) => {
+        shared?.append(r, event);
+        onRunEvent?.(r, event);
+      },
     });
     run.conversationId = conversation?.id;
     this.#options.runs.add(run);
+    this.#options.onRunStarted?.(run, options.stream);
     run.emit(conversation ? { type: 'started', conversationId: conversation.id } : { type: 'started' });
     this.#options.conversations?.journal.track(principal, input, request, run, conversation);
     void this.#drive(run, { ...request, runId: run.id }, conversation?.id);
@@ -128,21 +172,23 @@ export class ChatService {
     return api;
   }
 
-  /** events(), or a finished run replayed from the store once the registry has forgotten it (e.g. a restart). */
+  /**
+   * A run's events wherever it is: held here, held by another instance (the shared log), or finished and
+   * forgotten (replayed from the store, e.g. after a restart).
+   */
   async replayableEvents(
     principal: Principal,
     runId: string,
     after?: string,
     signal?: AbortSignal,
   ): Promise<AsyncGenerator<ChatEvent>> {
-    try {
-      return this.events(principal, runId, after, signal);
-    } catch (error) {
-      const api = error instanceof AppError && error.code === 'NOT_FOUND' && this.#options.conversations?.api;
-      const replay = api ? await api.replay(principal, runId, after) : undefined;
-      if (!replay) throw error;
-      return replay;
-    }
+    const local = this.#options.runs.find(runId);
+    if (local?.principalId === principal.id) return local.subscribe(after, this.#detachable(signal));
+    const shared = await this.#options.shared?.read(principal.id, runId, after, this.#detachable(signal));
+    if (shared) return shared;
+    const replay = await this.#options.conversations?.api.replay(principal, runId, after);
+    if (!replay) throw unknownRun();
+    return replay;
   }
 
   /** send() within a stored conversation (GraphQL, tRPC): the result carries its conversationId. */
@@ -177,9 +223,13 @@ export class ChatService {
     return run.subscribe(after, signal);
   }
 
-  /** True when a running run was stopped (its upstream request aborted); false when it had already ended. */
-  cancel(principal: Principal, runId: string): boolean {
-    return this.#options.runs.get(principal, runId).cancel();
+  /** True when a running run was stopped (its upstream request aborted, on whichever instance holds it). */
+  async cancel(principal: Principal, runId: string): Promise<boolean> {
+    const local = this.#options.runs.find(runId);
+    if (local?.principalId === principal.id) return local.cancel();
+    const cancelled = await this.#options.shared?.cancel(principal.id, runId);
+    if (cancelled === undefined) throw unknownRun();
+    return cancelled;
   }
 
   async #drive(run: Run, request: GatewayChatRequest, conversationId?: string): Promise<void> {

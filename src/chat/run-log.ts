@@ -1,0 +1,51 @@
+import type { ChatEvent } from '../contract/chat.ts';
+import type { Run } from './run.ts';
+import type { RunRegistry } from './run-registry.ts';
+
+/**
+ * Where subscribers find a run's events: this process's memory (one instance) or a log every instance shares (Redis
+ * Streams). The instance that holds a run appends its events; any instance reads and cancels it.
+ */
+export interface RunEventLog {
+  /** Called by the holder for each event of its run, in order, as it happens (fire and forget). */
+  append(run: Run, event: ChatEvent): void;
+  /**
+   * The events after `after` (all when omitted), then live ones until the final one. Undefined when the log does
+   * not know the run or it is not the principal's. The first iteration throws INVALID_INPUT for an id never issued.
+   */
+  read(
+    principalId: string,
+    runId: string,
+    after?: string,
+    signal?: AbortSignal,
+  ): Promise<AsyncGenerator<ChatEvent> | undefined>;
+  /** Stops the run wherever it is held: true when it was running, false when it had ended, undefined when unknown. */
+  cancel(principalId: string, runId: string): Promise<boolean | undefined>;
+  close(): Promise<void>;
+}
+
+/** One instance: the registry's runs are the log (each Run keeps its own events). */
+export class MemoryRunLog implements RunEventLog {
+  readonly #runs: RunRegistry;
+
+  constructor(runs: RunRegistry) {
+    this.#runs = runs;
+  }
+
+  append(): void {}
+
+  #own(principalId: string, runId: string): Run | undefined {
+    const run = this.#runs.find(runId);
+    return run?.principalId === principalId ? run : undefined;
+  }
+
+  async read(principalId: string, runId: string, after?: string, signal?: AbortSignal) {
+    return this.#own(principalId, runId)?.subscribe(after, signal);
+  }
+
+  async cancel(principalId: string, runId: string): Promise<boolean | undefined> {
+    return this.#own(principalId, runId)?.cancel();
+  }
+
+  async close(): Promise<void> {}
+}
