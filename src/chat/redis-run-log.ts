@@ -51,6 +51,8 @@ export class RedisRunLog implements RunEventLog {
   readonly #subscriber: Redis;
   readonly #reaper: NodeJS.Timeout;
   readonly #tickMs: number;
+  /** Each run's first append, awaited by started(). */
+  readonly #first = new WeakMap<Run, Promise<unknown>>();
 
   private constructor(options: RedisRunLogOptions, subscriber: Redis) {
     this.#o = options;
@@ -92,7 +94,8 @@ export class RedisRunLog implements RunEventLog {
     const id = `0-${event.eventId}`;
     const json = JSON.stringify(event);
     if (event.eventId === '1') {
-      redis.xadd(key, 'MAXLEN', '~', maxEvents, id, 'e', json, 'p', run.principalId, 'i', instanceId).catch(fail);
+      const first = redis.xadd(key, 'MAXLEN', '~', maxEvents, id, 'e', json, 'p', run.principalId, 'i', instanceId);
+      this.#first.set(run, first.catch(fail));
       redis.pexpire(key, this.#o.runTimeoutMs + this.#o.retentionMs + this.#o.leaseMs).catch(fail);
       redis.hset(this.#key('running'), run.id, instanceId).catch(fail);
     } else {
@@ -102,6 +105,10 @@ export class RedisRunLog implements RunEventLog {
       redis.pexpire(key, this.#o.retentionMs).catch(fail);
       redis.hdel(this.#key('running'), run.id).catch(fail);
     }
+  }
+
+  async started(run: Run): Promise<void> {
+    await this.#first.get(run);
   }
 
   /** An id conflict means another instance declared this one dead and failed the run: stop it here too. */

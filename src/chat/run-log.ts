@@ -9,6 +9,8 @@ import type { RunRegistry } from './run-registry.ts';
 export interface RunEventLog {
   /** Called by the holder for each event of its run, in order, as it happens (fire and forget). */
   append(run: Run, event: ChatEvent): void;
+  /** Resolves once other instances can find the run (before its id is handed out). */
+  started(run: Run): Promise<void>;
   /**
    * The events after `after` (all when omitted), then live ones until the final one. Undefined when the log does
    * not know the run or it is not the principal's. The first iteration throws INVALID_INPUT for an id never issued.
@@ -33,6 +35,8 @@ export class MemoryRunLog implements RunEventLog {
   }
 
   append(): void {}
+
+  async started(): Promise<void> {}
 
   #own(principalId: string, runId: string): Run | undefined {
     const run = this.#runs.find(runId);

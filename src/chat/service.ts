@@ -162,7 +162,10 @@ export class ChatService {
   async open(principal: Principal, input: SendChatInput, options: StartOptions): Promise<Run> {
     if (!this.#options.conversations && input.conversationId !== undefined) throw storeless();
     const conversation = await this.#options.conversations?.journal.open(principal, input);
-    return this.start(principal, input, { ...options, conversation });
+    const run = this.start(principal, input, { ...options, conversation });
+    // Its id is handed out next: other instances must find it by then (a resume may land on any of them).
+    await this.#options.shared?.started(run);
+    return run;
   }
 
   /** The conversation API (GraphQL, tRPC); NOT_FOUND on a server without a store. */
