@@ -133,6 +133,23 @@ describe.skipIf(skip !== undefined)(title, () => {
     expect(messages[1]).toMatchObject({ status: 'completed', runId: result.runId, content: result.message.content });
   });
 
+  it("a booting instance leaves its live peers' runs running (only dead holders' runs are interrupted)", async () => {
+    const needle = marker();
+    const started = await stream(a!.url, `FAKE_SILENT ${needle}`, (all) => all.length >= 1);
+    const runId = started.events[0]!.runId;
+    await upstreamFor(gateway, needle);
+    await expect.poll(() => storedStatus(b!.url, runId)).toBe('running');
+    const booted = await spawnInstance(env());
+    try {
+      expect(await storedStatus(booted.url, runId)).toBe('running');
+      const cancelled = await gql<{ cancelChat: boolean }>(booted.url, CANCEL_CHAT, { runId }, { apiKey: KEY });
+      expect(cancelled.data?.cancelChat).toBe(true);
+      await expect.poll(() => storedStatus(booted.url, runId)).toBe('cancelled');
+    } finally {
+      await stopInstances([booted]);
+    }
+  });
+
   it('SIGTERM on A: its streams end so clients resume on B while A finishes the run, then A exits 0', async () => {
     const first = await stream(a!.url, `FAKE_DELTAS_60 ${marker()}`, (all) => {
       if (all.length === 3) a!.child.kill('SIGTERM');
