@@ -100,7 +100,7 @@ export async function startNginx(upstreams: [string, string]): Promise<RunningNg
     async stop() {
       if (child.exitCode === null) {
         const exited = new Promise((resolve) => child.once('exit', resolve));
-        child.kill('SIGQUIT');
+        child.kill('SIGTERM'); // fast shutdown: open streams are not waited for
         await exited;
       }
       rmSync(dir, { recursive: true, force: true });
