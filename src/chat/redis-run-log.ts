@@ -3,8 +3,9 @@ import { AppError } from '../contract/errors.ts';
 import type { Redis } from '../redis/connection.ts';
 import { InstanceLease } from '../redis/instance-lease.ts';
 import { TailPool } from '../redis/tail-pool.ts';
+import { decode, type Entry, isFinal, lastEntry, seq, tailRun } from './redis-run-tail.ts';
 import type { Run } from './run.ts';
-import type { RunEventLog } from './run-log.ts';
+import type { Follow, RunEventLog } from './run-log.ts';
 
 export interface RedisRunLogOptions {
   /** Commands (auto-pipelined); blocking reads and the cancel subscription use duplicates of it. */
@@ -24,20 +25,7 @@ export interface RedisRunLogOptions {
   onLost?: (runId: string) => void;
 }
 
-const PAGE = 256;
 const LOST_MESSAGE = 'The server running this answer stopped before it finished; send the message again.';
-const isFinal = (event: ChatEvent) => event.type === 'completed' || event.type === 'failed';
-const seq = (id: string) => Number(id.slice(id.indexOf('-') + 1));
-type Entry = [id: string, fields: string[]];
-const decode = ([, fields]: Entry): ChatEvent => JSON.parse(fields[fields.indexOf('e') + 1] ?? 'null');
-
-function position(after: string | undefined): number {
-  const n = after === undefined || after === '' ? 0 : Number(after);
-  if (!Number.isInteger(n) || n < 0) throw unknownId(after);
-  return n;
-}
-const unknownId = (after: string | undefined) =>
-  new AppError('INVALID_INPUT', `Unknown event id "${after}" for this run; resume from an eventId you received.`);
 
 /**
  * Runs shared by every instance through Redis: one stream per run whose entry ids are the event ids (`0-<n>`),
@@ -126,75 +114,22 @@ export class RedisRunLog implements RunEventLog {
     return field('p') === principalId ? { holder: field('i') ?? '' } : undefined;
   }
 
-  async #last(key: string): Promise<Entry | undefined> {
-    const entries = (await this.#o.redis.xrevrange(key, '+', '-', 'COUNT', 1)) as unknown as Entry[];
-    return entries[0];
+  #last(key: string): Promise<Entry | undefined> {
+    return lastEntry(this.#o.redis, key);
   }
 
-  async read(principalId: string, runId: string, after?: string, signal?: AbortSignal) {
+  async find(principalId: string, runId: string): Promise<Follow | undefined> {
     const meta = await this.#meta(principalId, runId);
-    return meta && this.#tail(runId, meta.holder, after, signal);
-  }
-
-  async *#tail(runId: string, holder: string, after: string | undefined, signal?: AbortSignal) {
-    const { redis } = this.#o;
-    const key = this.#stream(runId);
-    let seen = position(after);
-    const last = await this.#last(key);
-    if (!last || seen > seq(last[0])) throw unknownId(after);
-    for (;;) {
-      const page = (await redis.xrange(key, `(0-${seen}`, '+', 'COUNT', PAGE)) as Entry[];
-      for (const entry of page) {
-        const event = decode(entry);
-        seen = seq(entry[0]);
-        yield event;
-        if (isFinal(event)) return;
-      }
-      if (page.length < PAGE) break;
-    }
-    if (signal?.aborted) return;
-    const connection = this.#tails.acquire();
-    let broken = false;
-    const onAbort = () => {
-      broken = true;
-      connection.disconnect();
+    if (!meta) return undefined;
+    const stream = this.#stream(runId);
+    const source = {
+      redis: this.#o.redis,
+      pool: this.#tails,
+      tickMs: this.#tickMs,
+      holderAlive: async () => (await this.#lease.alive([meta.holder])).size > 0,
+      declareLost: () => this.#declareLost(runId),
     };
-    signal?.addEventListener('abort', onAbort, { once: true });
-    try {
-      while (!signal?.aborted) {
-        let reply: [string, Entry[]][] | null;
-        try {
-          reply = (await connection.xread(
-            'COUNT',
-            PAGE,
-            'BLOCK',
-            this.#tickMs,
-            'STREAMS',
-            key,
-            `0-${seen}`,
-          )) as typeof reply;
-        } catch (error) {
-          if (signal?.aborted) return;
-          broken = true;
-          throw error;
-        }
-        if (!reply) {
-          const [exists, alive] = await Promise.all([redis.exists(key), this.#lease.alive([holder])]);
-          if (exists === 0) return;
-          if (alive.size === 0) await this.#declareLost(runId);
-          continue;
-        }
-        for (const entry of reply[0]?.[1] ?? []) {
-          const event = decode(entry);
-          seen = seq(entry[0]);
-          yield event;
-          if (isFinal(event)) return;
-        }
-      }
-    } finally {
-      signal?.removeEventListener('abort', onAbort);
-      this.#tails.release(connection, broken);
-    }
+    return (after, signal) => tailRun(source, stream, after, signal);
   }
 
   async cancel(principalId: string, runId: string): Promise<boolean | undefined> {

@@ -2,6 +2,8 @@ import type { ChatEvent } from '../contract/chat.ts';
 import type { Run } from './run.ts';
 import type { RunRegistry } from './run-registry.ts';
 
+export type Follow = (after: string | undefined, signal: AbortSignal | undefined) => AsyncGenerator<ChatEvent>;
+
 /**
  * Where subscribers find a run's events: this process's memory (one instance) or a log every instance shares (Redis
  * Streams). The instance that holds a run appends its events; any instance reads and cancels it.
@@ -12,15 +14,11 @@ export interface RunEventLog {
   /** Resolves once other instances can find the run (before its id is handed out). */
   started(run: Run): Promise<void>;
   /**
-   * The events after `after` (all when omitted), then live ones until the final one. Undefined when the log does
-   * not know the run or it is not the principal's. The first iteration throws INVALID_INPUT for an id never issued.
+   * The principal's run, as a way to follow it: the events after `after` (all when omitted), then live ones until
+   * the final one (the first iteration throws INVALID_INPUT for an id never issued; `signal` detaches). Undefined
+   * when the log does not know the run or it is not the principal's.
    */
-  read(
-    principalId: string,
-    runId: string,
-    after?: string,
-    signal?: AbortSignal,
-  ): Promise<AsyncGenerator<ChatEvent> | undefined>;
+  find(principalId: string, runId: string): Promise<Follow | undefined>;
   /** Stops the run wherever it is held: true when it was running, false when it had ended, undefined when unknown. */
   cancel(principalId: string, runId: string): Promise<boolean | undefined>;
   close(): Promise<void>;
@@ -43,8 +41,9 @@ export class MemoryRunLog implements RunEventLog {
     return run?.principalId === principalId ? run : undefined;
   }
 
-  async read(principalId: string, runId: string, after?: string, signal?: AbortSignal) {
-    return this.#own(principalId, runId)?.subscribe(after, signal);
+  async find(principalId: string, runId: string): Promise<Follow | undefined> {
+    const run = this.#own(principalId, runId);
+    return run && ((after, signal) => run.subscribe(after, signal));
   }
 
   async cancel(principalId: string, runId: string): Promise<boolean | undefined> {

@@ -94,6 +94,10 @@ async function collect(events: AsyncIterable<ChatEvent> | undefined): Promise<Ch
   for await (const event of events ?? []) seen.push(event);
   return seen;
 }
+/** Follows a run through `log` as a client would: undefined when the log does not know it. */
+async function read(log: RunEventLog, principalId: string, runId: string, after?: string, signal?: AbortSignal) {
+  return (await log.find(principalId, runId))?.(after, signal);
+}
 const ids = (events: ChatEvent[]) => events.map((e) => e.eventId);
 
 const backends = [
@@ -111,7 +115,7 @@ for (const backend of backends) {
           const run = await h.start();
           run.emit({ type: 'delta', text: 'a' });
           run.emit({ type: 'delta', text: 'b' });
-          const reading = collect(await h.reader.read(ALICE, run.id, '2'));
+          const reading = collect(await read(h.reader, ALICE, run.id, '2'));
           await new Promise((resolve) => setTimeout(resolve, 50));
           run.emit({ type: 'delta', text: 'c' });
           run.emit({ type: 'completed', result: result(run, 'abc') });
@@ -133,7 +137,7 @@ for (const backend of backends) {
           for (const after of [undefined, '0', '1', '2', '150', '299', String(last - 1), String(last)]) {
             const start = Number(after ?? 0);
             const expected = Array.from({ length: last - start }, (_, i) => String(start + i + 1));
-            expect(ids(await collect(await h.reader.read(ALICE, run.id, after)))).toEqual(expected);
+            expect(ids(await collect(await read(h.reader, ALICE, run.id, after)))).toEqual(expected);
           }
         } finally {
           await h.close();
@@ -145,12 +149,12 @@ for (const backend of backends) {
         try {
           const run = await h.start();
           for (const bad of ['9', 'abc', '-1']) {
-            await expect(collect(await h.reader.read(ALICE, run.id, bad))).rejects.toMatchObject({
+            await expect(collect(await read(h.reader, ALICE, run.id, bad))).rejects.toMatchObject({
               code: 'INVALID_INPUT',
             });
           }
-          expect(await h.reader.read(BOB, run.id)).toBeUndefined();
-          expect(await h.reader.read(ALICE, 'no-such-run')).toBeUndefined();
+          expect(await read(h.reader, BOB, run.id)).toBeUndefined();
+          expect(await read(h.reader, ALICE, 'no-such-run')).toBeUndefined();
           expect(await h.reader.cancel(BOB, run.id)).toBeUndefined();
         } finally {
           await h.close();
@@ -161,7 +165,7 @@ for (const backend of backends) {
         const h = await backend.open();
         try {
           const run = await h.start();
-          const reading = collect(await h.reader.read(ALICE, run.id));
+          const reading = collect(await read(h.reader, ALICE, run.id));
           expect(await h.reader.cancel(ALICE, run.id)).toBe(true);
           await expect(run.result).rejects.toMatchObject({ code: 'CANCELLED' });
           expect(run.signal.aborted).toBe(true);
@@ -176,7 +180,7 @@ for (const backend of backends) {
         const h = await backend.open();
         try {
           const run = await h.start({ maxEventBytes: 4096 });
-          const reading = collect(await h.reader.read(ALICE, run.id));
+          const reading = collect(await read(h.reader, ALICE, run.id));
           for (let i = 0; i < 10; i++) run.emit({ type: 'delta', text: 'x'.repeat(500) });
           const events = await reading;
           expect(events.at(-1)).toMatchObject({ type: 'failed', code: 'UPSTREAM_FAILED' });
@@ -191,13 +195,13 @@ for (const backend of backends) {
         try {
           const run = await h.start();
           const detach = new AbortController();
-          const reading = collect(await h.reader.read(ALICE, run.id, undefined, detach.signal));
+          const reading = collect(await read(h.reader, ALICE, run.id, undefined, detach.signal));
           await new Promise((resolve) => setTimeout(resolve, 50));
           detach.abort();
           expect(ids(await reading)).toEqual(['1']);
           expect(run.status).toBe('running');
           run.emit({ type: 'completed', result: result(run, 'ok') });
-          expect(ids(await collect(await h.reader.read(ALICE, run.id, '1')))).toEqual(['2']);
+          expect(ids(await collect(await read(h.reader, ALICE, run.id, '1')))).toEqual(['2']);
         } finally {
           await h.close();
         }
@@ -208,9 +212,9 @@ for (const backend of backends) {
         try {
           const run = await h.start();
           run.emit({ type: 'completed', result: result(run, 'ok') });
-          expect(await h.reader.read(ALICE, run.id)).toBeDefined();
+          expect(await read(h.reader, ALICE, run.id)).toBeDefined();
           await expect
-            .poll(async () => h.reader.read(ALICE, run.id), { timeout: RETENTION_MS * 10, interval: 100 })
+            .poll(async () => read(h.reader, ALICE, run.id), { timeout: RETENTION_MS * 10, interval: 100 })
             .toBeUndefined();
         } finally {
           await h.close();
@@ -259,7 +263,7 @@ describe.skipIf(redisSkipReason !== undefined)(redisTitle('run log: redis only')
     const reader = await redisLog(prefix, 'survivor', undefined, { onLost: (runId: string) => lost.push(runId) });
     const run = await starter(runs, holder)();
     run.emit({ type: 'delta', text: 'partial' });
-    const reading = collect(await reader.read(ALICE, run.id));
+    const reading = collect(await read(reader, ALICE, run.id));
     await new Promise((resolve) => setTimeout(resolve, 100));
     // The holder dies: no more lease renewals, no clean close.
     holderRedis.disconnect();
