@@ -45,6 +45,7 @@ export async function openSharedRuns(
     onError: (what, err) => log.error({ err }, `redis: ${what} failed`),
     onLost,
   });
+  log.info({ instanceId, keyPrefix: config.redis.keyPrefix }, 'sharing runs through Redis');
   const lost = await runLog.reap();
   if (lost.length > 0) log.warn({ lost: lost.length }, 'runs held by instances that stopped marked interrupted');
   return {
