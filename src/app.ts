@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Server } from 'node:http';
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import { AuthService } from './auth/auth-service.ts';
 import { createCallerAuthenticator } from './auth/authenticator.ts';
@@ -7,6 +8,7 @@ import { UserDirectory } from './auth/user-directory.ts';
 import { type ConversationLayer, openConversationLayer } from './chat/conversation-layer.ts';
 import { RunRegistry } from './chat/run-registry.ts';
 import { type ChatGateway, ChatService } from './chat/service.ts';
+import { openSharedRuns, type SharedRuns } from './chat/shared-runs.ts';
 import type { Config } from './config/env.ts';
 import { GatewayClient, type ReadyState } from './gateway/client.ts';
 import { createWsGateway } from './gateway/ws/create.ts';
@@ -23,6 +25,9 @@ import { registerStreamHeaders } from './http/stream-headers.ts';
 import { openLimiterBackend } from './limits/backends.ts';
 import { ChatLimits } from './limits/chat-limits.ts';
 import { Counter, type LimiterBackend } from './limits/limiter.ts';
+import { instrumentGateway } from './metrics/instrument-gateway.ts';
+import { Metrics } from './metrics/metrics.ts';
+import { registerMetricsRoute, registerRequestMetrics, serveMetrics } from './metrics/routes.ts';
 import { createModeration } from './moderation/create.ts';
 import { registerRestAuth } from './rest/auth-route.ts';
 import { registerRestChat } from './rest/chat-route.ts';
@@ -53,6 +58,11 @@ export interface App {
   /** Per-principal rate and quota (its counters live in `limiterBackend`). */
   limits: ChatLimits;
   limiterBackend: LimiterBackend;
+  metrics: Metrics;
+  /** METRICS_PORT's listener (loopback), when configured. */
+  metricsServer: Server | undefined;
+  /** REDIS_URL: the run log shared with the other instances. */
+  shared: SharedRuns | undefined;
 }
 
 /** One log line per request (at completion, with status and time), not two. */
@@ -95,9 +105,17 @@ export async function buildApp(config: Config, gateway?: AppGateway, options: Ap
       : new GatewayClient({ ...config.gateway, runTimeoutMs: config.runTimeoutMs }));
   // The active transport's effective limits: what validation enforces and what the `limits` query reports.
   const limits = config.gateway.transport === 'ws' ? effectiveLimits(config.limits) : config.limits;
-  const runs = new RunRegistry(config.runs);
+  const metrics = new Metrics();
+  const runs = new RunRegistry({ ...config.runs, onRejected: (limiter) => metrics.limiterRejected(limiter) });
   const conversations =
-    config.store.databaseUrl === 'none' ? undefined : await openConversationLayer(config.store, server.log);
+    config.store.databaseUrl === 'none'
+      ? undefined
+      : await openConversationLayer(config.store, server.log, { recoverRunning: !config.redis });
+  const shared = config.redis
+    ? await openSharedRuns({ ...config, redis: config.redis }, runs, server.log, (runId) => {
+        conversations?.journal.interrupt(runId).catch(() => {});
+      })
+    : undefined;
   const limiterBackend = await openLimiterBackend(conversations?.database);
   const identity = config.wechat && conversations ? openIdentity(config, conversations, limiterBackend) : undefined;
   const chatLimits = new ChatLimits({
@@ -120,8 +138,11 @@ export async function buildApp(config: Config, gateway?: AppGateway, options: Ap
   }
   const service = new ChatService({
     admission: chatLimits,
-    gateway: upstream,
+    gateway: instrumentGateway(upstream, metrics, config.gateway.transport),
     runs,
+    shared: shared?.log,
+    onRunStarted: (run, stream) => metrics.runStarted(run, stream),
+    onRunEvent: (run, event) => metrics.runEvent(run, event),
     limits,
     runTimeoutMs: config.runTimeoutMs,
     maxEventBytes: config.runMaxEventBytes,
@@ -140,8 +161,13 @@ export async function buildApp(config: Config, gateway?: AppGateway, options: Ap
     });
   const auth = identity?.auth;
 
+  const metricsServer =
+    config.metrics.port === undefined ? undefined : await serveMetrics(metrics, config.metrics.port);
+
   server.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    // Draining: the proxy drops this connection after the answer and sends the next request to another instance.
+    if (service.draining) reply.header('connection', 'close');
   });
   registerStreamHeaders(server);
   registerBodyTimeouts(server, config.bodyTimeouts);
@@ -153,8 +179,12 @@ export async function buildApp(config: Config, gateway?: AppGateway, options: Ap
     if (!gateway) await upstream.close();
     await identity?.close();
     await limiterBackend.close();
+    await shared?.close();
     await conversations?.close();
+    metricsServer?.close();
   });
+  registerRequestMetrics(server, metrics);
+  if (config.metrics.token) registerMetricsRoute(server, metrics, config.metrics.token);
 
   registerErrorHandling(server);
   if (conversations) registerAttachmentRoute(server, { conversations: conversations.api });
@@ -193,6 +223,9 @@ export async function buildApp(config: Config, gateway?: AppGateway, options: Ap
     sessions: identity?.directory.sessions,
     limits: chatLimits,
     limiterBackend,
+    metrics,
+    metricsServer,
+    shared,
   };
 }
 

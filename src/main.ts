@@ -1,6 +1,7 @@
 import { buildApp } from './app.ts';
 import { ConfigError, loadConfig } from './config/env.ts';
 import { WsChatGateway } from './gateway/ws/transport.ts';
+import { shutDownGracefully } from './http/graceful-shutdown.ts';
 
 async function main(): Promise<void> {
   let config: ReturnType<typeof loadConfig>;
@@ -13,7 +14,8 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const { server, gateway } = await buildApp(config);
+  const app = await buildApp(config);
+  const { server, gateway } = app;
   if (gateway instanceof WsChatGateway) {
     try {
       // A missing scope or a rejected token cannot heal by waiting: say so now. Pairing is reported by /readyz.
@@ -30,10 +32,10 @@ async function main(): Promise<void> {
   const shutdown = (signal: string) => {
     if (closing) return;
     closing = true;
-    server.log.info({ signal }, 'shutting down');
-    const force = setTimeout(() => process.exit(1), 10_000);
+    server.log.info({ signal, graceMs: config.shutdownGraceMs }, 'shutting down');
+    const force = setTimeout(() => process.exit(1), config.shutdownGraceMs + 10_000);
     force.unref();
-    server.close().then(
+    shutDownGracefully(app, config.shutdownGraceMs).then(
       () => process.exit(0),
       () => process.exit(1),
     );

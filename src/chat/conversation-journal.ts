@@ -305,6 +305,19 @@ export class ConversationJournal {
     );
   }
 
+  /** Another instance died holding this run (its lease expired): its answer stays as last saved, interrupted. */
+  async interrupt(runId: string): Promise<void> {
+    await this.#writes.write('interrupt', (tx) =>
+      this.#options.store.interruptRun(
+        runId,
+        'UPSTREAM_UNAVAILABLE',
+        'The server writing this answer stopped before it finished; send the message again.',
+        Date.now(),
+        tx,
+      ),
+    );
+  }
+
   /** Shutdown: runs failing from now on were cut by the restart. */
   closing(): void {
     this.#closing = true;

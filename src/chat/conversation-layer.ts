@@ -22,7 +22,11 @@ const SWEEP_INTERVAL_MS = 3_600_000;
  * Opens the store (migrating it), marks answers a previous process left running as interrupted, and keeps
  * attachment retention swept.
  */
-export async function openConversationLayer(config: StoreConfig, log: FastifyBaseLogger): Promise<ConversationLayer> {
+export async function openConversationLayer(
+  config: StoreConfig,
+  log: FastifyBaseLogger,
+  options: { recoverRunning: boolean } = { recoverRunning: true },
+): Promise<ConversationLayer> {
   const database = await openDatabase({ url: config.databaseUrl, poolSize: config.poolSize });
   const store = new ConversationStore(database);
   const attachments = new AttachmentStore(database);
@@ -38,7 +42,8 @@ export async function openConversationLayer(config: StoreConfig, log: FastifyBas
     ttlSeconds: config.attachments.urlTtlSeconds,
     publicBaseUrl: config.attachments.publicBaseUrl,
   });
-  const interrupted = await journal.recover();
+  // Several instances (REDIS_URL) share the store: there only runs whose holder's lease expired are interrupted.
+  const interrupted = options.recoverRunning ? await journal.recover() : 0;
   if (interrupted > 0) log.warn({ interrupted }, 'answers left running by the previous process marked interrupted');
 
   const { retentionMs } = config.attachments;

@@ -11,6 +11,8 @@ export interface RunRegistryOptions {
   maxActiveRunsPerPrincipal: number;
   /** Per end user of a key (runs that name a `user`), so one user cannot take every slot of a shared key. */
   maxActiveRunsPerUser?: number;
+  /** Metrics: which limit refused a run. */
+  onRejected?: (limiter: 'runs_per_key' | 'runs_per_user') => void;
 }
 
 /** In-flight counts per key and per (key, user). */
@@ -51,12 +53,14 @@ export class RunRegistry {
     const user = userKey(run);
     const userLimit = this.#options.maxActiveRunsPerUser ?? Number.POSITIVE_INFINITY;
     if (user !== undefined && this.#activeUsers.get(user) >= userLimit) {
+      this.#options.onRejected?.('runs_per_user');
       throw busy(`This user already has ${userLimit} chats in progress (the per-user limit)`);
     }
     if (run.maxActiveRuns !== undefined && this.#active.get(run.principalId) >= run.maxActiveRuns) {
       throw busy(`You already have ${run.maxActiveRuns} chats in progress (the per-user limit)`);
     }
     if (this.#active.get(run.principalId) >= this.#options.maxActiveRunsPerPrincipal) {
+      this.#options.onRejected?.('runs_per_key');
       throw busy(
         `This API key already has ${this.#options.maxActiveRunsPerPrincipal} chats in progress (the per-key limit)`,
       );
@@ -91,6 +95,18 @@ export class RunRegistry {
       throw new AppError('NOT_FOUND', 'No such run: it never existed, belongs to another key, or has expired.');
     }
     return run;
+  }
+
+  /** Any principal's run held here (cancels arriving from other instances were authorized there). */
+  find(runId: string): Run | undefined {
+    return this.#runs.get(runId);
+  }
+
+  /** Runs still running here. */
+  get running(): number {
+    let n = 0;
+    for (const run of this.#runs.values()) if (run.status === 'running') n++;
+    return n;
   }
 
   sweep(now = Date.now()): void {

@@ -23,6 +23,8 @@ export interface RunOptions {
   maxEventBytes?: number;
   /** Runs in flight its principal may have (a signed-in user's cap); absent: the registry's per-key ceiling. */
   maxActiveRuns?: number;
+  /** Each event as it is appended (the shared run log copies them for other instances). */
+  onEvent?: (run: Run, event: ChatEvent) => void;
 }
 
 /**
@@ -75,6 +77,7 @@ export class Run {
   readonly user: string | undefined;
   readonly maxActiveRuns: number | undefined;
   readonly #maxEventBytes: number;
+  readonly #onEvent: RunOptions['onEvent'];
 
   constructor(principalId: string, model: string, options: RunOptions = {}) {
     this.principalId = principalId;
@@ -83,6 +86,7 @@ export class Run {
     this.user = options.user;
     this.maxActiveRuns = options.maxActiveRuns;
     this.#maxEventBytes = options.maxEventBytes ?? Number.POSITIVE_INFINITY;
+    this.#onEvent = options.onEvent;
     this.result = new Promise<ChatResult>((resolve, reject) => {
       this.#settle = { resolve, reject };
     });
@@ -169,6 +173,7 @@ export class Run {
     const wake = this.#wake;
     this.#wake = [];
     for (const resolve of wake) resolve();
+    this.#onEvent?.(this, event);
     return event;
   }
 

@@ -326,14 +326,14 @@ describe('ChatService streaming runs', () => {
     const seen: ChatEvent[] = [];
     for await (const event of run.subscribe()) {
       seen.push(event);
-      if (event.type === 'delta') expect(service.cancel(alice, run.id)).toBe(true);
+      if (event.type === 'delta') expect(await service.cancel(alice, run.id)).toBe(true);
     }
     expect(seen.map((e) => e.type)).toEqual(['started', 'delta', 'failed']);
     expect(seen.at(-1)).toMatchObject({ code: 'CANCELLED' });
     expect(gateway.signals[0]!.aborted).toBe(true);
     await new Promise((resolve) => setImmediate(resolve));
     expect(errors).toEqual([]);
-    expect(service.cancel(alice, run.id)).toBe(false);
+    expect(await service.cancel(alice, run.id)).toBe(false);
   });
 
   it('send() with an aborted caller signal cancels the run', async () => {
@@ -355,8 +355,8 @@ describe('ChatService streaming runs', () => {
     const { service } = setup();
     const run = service.start(alice, { messages: [{ role: 'user', content: 'hi' }] }, { stream: false });
     await run.result;
-    expect(service.cancel(alice, run.id)).toBe(false);
-    expect(thrown(() => service.cancel({ id: 'key_bob' }, run.id)).code).toBe('NOT_FOUND');
+    expect(await service.cancel(alice, run.id)).toBe(false);
+    await expect(service.cancel({ id: 'key_bob' }, run.id)).rejects.toMatchObject({ code: 'NOT_FOUND' });
     expect(thrown(() => service.events({ id: 'key_bob' }, run.id)).code).toBe('NOT_FOUND');
     expect((await events(service.events(alice, run.id, '1'))).map((e) => e.type)).toEqual(['completed']);
   });

@@ -13,9 +13,11 @@ import { rejectedInput, uncheckedInput, userTurn, withdrawn } from '../moderatio
 import { ADMIT_ALL, type Admission, type Ticket } from './admission.ts';
 import type { ConversationJournal, OpenConversation } from './conversation-journal.ts';
 import type { Conversations } from './conversations.ts';
+import { Handoff } from './handoff.ts';
 import { extractOutputAttachments } from './output-attachments.ts';
 import type { Principal } from './principal.ts';
 import { Run } from './run.ts';
+import type { Follow, RunEventLog } from './run-log.ts';
 import type { RunRegistry } from './run-registry.ts';
 import { KeyedSerializer, sessionKeyFor } from './session.ts';
 
@@ -42,6 +44,11 @@ export interface ChatServiceOptions {
   moderation?: Moderation;
   /** The label every answer carries (AI_LABEL_TEXT). */
   aiLabel?: string;
+  /** Several instances: the log every instance shares (Redis), where runs held elsewhere are read and cancelled. */
+  shared?: RunEventLog;
+  /** Metrics: each run as it starts, and each of its events. */
+  onRunStarted?: (run: Run, stream: boolean) => void;
+  onRunEvent?: (run: Run, event: ChatEvent) => void;
 }
 
 /** Where a run's failures are logged: the logger of the request that started it (so lines carry its id). */
@@ -65,6 +72,9 @@ export interface SendOptions {
 
 const FIRST_TURN_RACE_RETRY_MS = 150;
 
+const unknownRun = () =>
+  new AppError('NOT_FOUND', 'No such run: it never existed, belongs to another key, or has expired.');
+
 const storeless = () => new AppError('NOT_FOUND', 'This server keeps no conversations (DATABASE_URL=none).');
 
 /** Stateful conversations send only the new turn: the gateway already holds the history. */
@@ -78,9 +88,38 @@ function newTurn(messages: readonly ChatMessageInput[]): ChatMessageInput[] {
 export class ChatService {
   readonly #options: ChatServiceOptions;
   readonly #sessions = new KeyedSerializer();
+  /** With a shared log: resumable streams, detached on drain so their clients resume on another instance. */
+  readonly #handoff: Handoff | undefined;
+  #draining = false;
 
   constructor(options: ChatServiceOptions) {
     this.#options = options;
+    this.#handoff = options.shared && new Handoff();
+  }
+
+  /**
+   * SIGTERM: new runs are refused (retryable); with a shared log, resumable streams end without a final event, so
+   * clients resume them on another instance while this one finishes the runs it holds.
+   */
+  drain(): void {
+    this.#draining = true;
+    this.#handoff?.drain();
+  }
+
+  get draining(): boolean {
+    return this.#draining;
+  }
+
+  #detachable(
+    signal: AbortSignal | undefined,
+    open: (signal: AbortSignal | undefined) => AsyncGenerator<ChatEvent>,
+  ): AsyncGenerator<ChatEvent> {
+    return this.#handoff ? this.#handoff.wrap(signal, open) : open(signal);
+  }
+
+  /** A resumable stream of a run started here (GraphQL chatStream): detaches on drain when others can resume it. */
+  follow(run: Run, signal?: AbortSignal): AsyncGenerator<ChatEvent> {
+    return this.#detachable(signal, (s) => run.subscribe(undefined, s));
   }
 
   /** Validates a turn and translates it into what the gateway must receive. Throws INVALID_INPUT & co. */
@@ -120,6 +159,9 @@ export class ChatService {
     if (input.conversationId !== undefined && conversation === undefined) {
       throw new AppError('INVALID_INPUT', 'conversationId is accepted by GraphQL and tRPC only; REST uses `user`.');
     }
+    if (this.#draining) {
+      throw new AppError('UPSTREAM_UNAVAILABLE', 'This server is restarting; send the message again in a moment.');
+    }
     // Generated media need a stored conversation to belong to (its owner's attachments, served by signed URL).
     const keepMedia = Boolean(this.#options.conversations && (conversation || input.user !== undefined));
     return {
@@ -131,14 +173,20 @@ export class ChatService {
 
   #launch(principal: Principal, input: SendChatInput, options: StartOptions, request: GatewayChatRequest): Run {
     const { conversation, ticket } = options;
+    const { shared, onRunEvent } = this.#options;
     const run = new Run(principal.id, request.model, {
       log: options.log,
       user: input.user,
       maxEventBytes: this.#options.maxEventBytes,
       maxActiveRuns: ticket?.maxActiveRuns,
+      onEvent: (r, event) => {
+        shared?.append(r, event);
+        onRunEvent?.(r, event);
+      },
     });
     run.conversationId = conversation?.id;
     this.#options.runs.add(run);
+    this.#options.onRunStarted?.(run, options.stream);
     run.emit(conversation ? { type: 'started', conversationId: conversation.id } : { type: 'started' });
     this.#options.conversations?.journal.track(principal, input, request, run, conversation);
     if (ticket?.settle) settleUsage(run, request, ticket.settle);
@@ -188,7 +236,10 @@ export class ChatService {
     if (!this.#options.conversations && input.conversationId !== undefined) throw storeless();
     const ticket = await this.admit(principal);
     const conversation = await refundOnThrow(ticket, () => this.#options.conversations?.journal.open(principal, input));
-    return this.begin(principal, input, { ...options, conversation, ticket });
+    const run = await this.begin(principal, input, { ...options, conversation, ticket });
+    // Its id is handed out next: other instances must find it by then (a resume may land on any of them).
+    await this.#options.shared?.started(run);
+    return run;
   }
 
   /** The conversation API (GraphQL, tRPC); NOT_FOUND on a server without a store. */
@@ -198,21 +249,25 @@ export class ChatService {
     return api;
   }
 
-  /** events(), or a finished run replayed from the store once the registry has forgotten it (e.g. a restart). */
+  /**
+   * A run's events wherever it is: held here, held by another instance (the shared log), or finished and
+   * forgotten (replayed from the store, e.g. after a restart).
+   */
   async replayableEvents(
     principal: Principal,
     runId: string,
     after?: string,
     signal?: AbortSignal,
   ): Promise<AsyncGenerator<ChatEvent>> {
-    try {
-      return this.events(principal, runId, after, signal);
-    } catch (error) {
-      const api = error instanceof AppError && error.code === 'NOT_FOUND' && this.#options.conversations?.api;
-      const replay = api ? await api.replay(principal, runId, after, this.aiLabel) : undefined;
-      if (!replay) throw error;
-      return replay;
-    }
+    const local = this.#options.runs.find(runId);
+    const follow: Follow | undefined =
+      local?.principalId === principal.id
+        ? (from, s) => local.subscribe(from, s)
+        : await this.#options.shared?.find(principal.id, runId);
+    if (follow) return this.#detachable(signal, (s) => follow(after, s));
+    const replay = await this.#options.conversations?.api.replay(principal, runId, after, this.aiLabel);
+    if (!replay) throw unknownRun();
+    return replay;
   }
 
   /** send() within a stored conversation (GraphQL, tRPC): the result carries its conversationId. */
@@ -247,9 +302,13 @@ export class ChatService {
     return run.subscribe(after, signal);
   }
 
-  /** True when a running run was stopped (its upstream request aborted); false when it had already ended. */
-  cancel(principal: Principal, runId: string): boolean {
-    return this.#options.runs.get(principal, runId).cancel();
+  /** True when a running run was stopped (its upstream request aborted, on whichever instance holds it). */
+  async cancel(principal: Principal, runId: string): Promise<boolean> {
+    const local = this.#options.runs.find(runId);
+    if (local?.principalId === principal.id) return local.cancel();
+    const cancelled = await this.#options.shared?.cancel(principal.id, runId);
+    if (cancelled === undefined) throw unknownRun();
+    return cancelled;
   }
 
   async #drive(principal: Principal, run: Run, request: GatewayChatRequest, conversationId?: string): Promise<void> {

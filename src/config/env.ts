@@ -121,6 +121,16 @@ export const EnvSchema = z.object({
   MODERATION_FAIL: z.enum(['open', 'closed'], { error: 'must be open or closed' }).optional(),
   MODERATION_STREAM_CHARS: int(50, 2500).default(500),
   AI_LABEL_TEXT: z.string().min(1).max(64).default('内容由AI生成'),
+  REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' }).optional(),
+  REDIS_KEY_PREFIX: z
+    .string()
+    .regex(/^[\w:.-]{1,64}$/, 'must be 1-64 of A-Z a-z 0-9 _ : . -')
+    .default('minipro:'),
+  REDIS_MAX_TAILS: int(1, 100_000).default(1_024),
+  RUN_LEASE_MS: int(1_000).default(15_000),
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  METRICS_PORT: int(0, 65535).optional(),
+  SHUTDOWN_GRACE_MS: int(0).default(30_000),
 });
 
 export interface Config {
@@ -189,6 +199,12 @@ export interface Config {
   moderation: ModerationConfig;
   /** The explicit label every assistant message and result carries (WeChat's AI-content rule). */
   aiLabelText: string;
+  /** Several instances: runs' event logs, cancels and leases in Redis. Absent: one instance, runs in memory. */
+  redis: RedisConfig | undefined;
+  /** GET /metrics: on the main port behind `token`, and/or unauthenticated on loopback `port`. */
+  metrics: { token: string | undefined; port: number | undefined };
+  /** SIGTERM: how long running answers may finish before they are cut (interrupted). */
+  shutdownGraceMs: number;
 }
 
 export type FailMode = 'open' | 'closed';
@@ -226,6 +242,15 @@ export interface QuotaConfig {
   requestsPerMinute: number;
   /** 0: no daily quota. */
   tokensPerDay: number;
+}
+
+export interface RedisConfig {
+  url: string;
+  keyPrefix: string;
+  /** An instance that stops renewing its lease this long is dead: its runs fail over as interrupted. */
+  leaseMs: number;
+  /** Blocking Redis connections for subscribers of runs held by other instances. */
+  maxTails: number;
 }
 
 export interface StoreConfig {
@@ -379,6 +404,16 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       streamChars: env.MODERATION_STREAM_CHARS,
     },
     aiLabelText: env.AI_LABEL_TEXT,
+    redis: env.REDIS_URL
+      ? {
+          url: env.REDIS_URL,
+          keyPrefix: env.REDIS_KEY_PREFIX,
+          leaseMs: env.RUN_LEASE_MS,
+          maxTails: env.REDIS_MAX_TAILS,
+        }
+      : undefined,
+    metrics: { token: env.METRICS_TOKEN, port: env.METRICS_PORT },
+    shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
   };
 }
 

@@ -233,6 +233,17 @@ export class ConversationStore {
     return Number(result.numUpdatedRows);
   }
 
+  /** One run's answer, if still running (its holder died): by run_id, which is indexed. */
+  async interruptRun(runId: string, code: string, message: string, now: number, on = this.#db): Promise<number> {
+    const result = await on
+      .updateTable('messages')
+      .set({ status: 'interrupted', error_code: code, error_message: message, updated_at: now })
+      .where('run_id', '=', runId)
+      .where('status', '=', 'running')
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  }
+
   /** The newest `last` messages before `before` (a seq), returned oldest first. */
   async messages(conversationId: string, last: number, before?: number): Promise<Page<MessageRecord>> {
     let query = this.#db.selectFrom('messages').selectAll().where('conversation_id', '=', conversationId);

@@ -32,7 +32,7 @@ export const chatRouter = t.router({
     }
   }),
 
-  cancel: protectedProcedure.input(RunRef).mutation(({ ctx, input }) => ({
-    cancelled: ctx.service.cancel(ctx.principal, input.runId),
+  cancel: protectedProcedure.input(RunRef).mutation(async ({ ctx, input }) => ({
+    cancelled: await ctx.service.cancel(ctx.principal, input.runId),
   })),
 });

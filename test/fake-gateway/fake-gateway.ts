@@ -70,7 +70,7 @@ export const MAGIC_FLAGS = {
   chinese: 'FAKE_CHINESE',
   long: 'FAKE_LONG',
 } as const;
-export const MAGIC_NUMBERS = { slowMs: 'FAKE_SLOW_', deltas: 'FAKE_DELTAS_' } as const;
+export const MAGIC_NUMBERS = { slowMs: 'FAKE_SLOW_', deltas: 'FAKE_DELTAS_', paceMs: 'FAKE_PACE_' } as const;
 
 export const FAKE_MEDIA_TEXT =
   'Here is the chart: ![chart](https://example.com/chart.png) and the [report](https://example.com/report.pdf). ' +
@@ -143,7 +143,11 @@ const ZERO_RESPONSES_USAGE =
 // biome-ignore lint/suspicious/noExplicitAny: untyped parsed JSON, narrowed by hand
 type Json = any;
 
-type Magic = Record<keyof typeof MAGIC_FLAGS, boolean> & Record<keyof typeof MAGIC_NUMBERS, number>;
+type Magic = Record<keyof typeof MAGIC_FLAGS, boolean> &
+  Record<Exclude<keyof typeof MAGIC_NUMBERS, 'paceMs'>, number> & {
+    /** FAKE_PACE_<ms>: this stream's delay between deltas (else the fake's deltaDelayMs). */
+    paceMs: number | undefined;
+  };
 
 interface State {
   token: string;
@@ -868,6 +872,7 @@ function parseResponses(state: State, req: IncomingMessage, body: Json, bodyByte
 const MAGIC_FLAG_ENTRIES = Object.entries(MAGIC_FLAGS) as [keyof typeof MAGIC_FLAGS, string][];
 const SLOW_RE = new RegExp(`${MAGIC_NUMBERS.slowMs}(\\d+)`);
 const DELTAS_RE = new RegExp(`${MAGIC_NUMBERS.deltas}(\\d+)`);
+const PACE_RE = new RegExp(`${MAGIC_NUMBERS.paceMs}(\\d+)`);
 
 function parseMagic(text: string): Magic | undefined {
   if (!text.includes('FAKE_')) return undefined;
@@ -877,6 +882,8 @@ function parseMagic(text: string): Magic | undefined {
   const deltas = DELTAS_RE.exec(text);
   magic.slowMs = slow ? Number(slow[1]) : 0;
   magic.deltas = deltas ? Math.min(MAX_DELTAS, Number(deltas[1])) : -1;
+  const pace = PACE_RE.exec(text);
+  magic.paceMs = pace ? Math.min(1_000, Number(pace[1])) : undefined;
   return magic;
 }
 
@@ -996,7 +1003,7 @@ async function streamAnswer(x: Exchange, frame: (delta: string) => string): Prom
 async function writeDeltas(x: Exchange, deltas: string[], frame: (delta: string) => string): Promise<boolean> {
   const { res, run } = x;
   const cut = x.magic?.cut === true;
-  const delay = x.state.deltaDelayMs;
+  const delay = x.magic?.paceMs ?? x.state.deltaDelayMs;
   const corked = delay === 0;
   if (corked) res.cork();
   try {

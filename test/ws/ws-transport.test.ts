@@ -85,7 +85,7 @@ describe('ws transport', () => {
   it('cancels with chat.abort', async () => {
     const runId = start('FAKE_SLOW_5000 wait');
     await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(server.app.service.cancel(principal, runId)).toBe(true);
+    expect(await server.app.service.cancel(principal, runId)).toBe(true);
     await expect
       .poll(() => server.gateway.requests.some((r) => r.method === 'chat.abort' && r.params.runId === runId))
       .toBe(true);

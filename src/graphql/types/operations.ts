@@ -50,7 +50,7 @@ builder.subscriptionType({
       args: { input: t.arg({ type: SendChatInputRef, required: true }) },
       subscribe: async (_root, { input }, ctx) => {
         const run = await ctx.service.open(ctx.principal, toContractInput(input), { stream: true, log: ctx.log });
-        return run.subscribe(undefined, ctx.signal);
+        return ctx.service.follow(run, ctx.signal);
       },
       resolve: (event) => event,
     }),

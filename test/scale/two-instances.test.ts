@@ -1,0 +1,185 @@
+import { createClient } from 'graphql-sse';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type FakeGateway, startFakeGateway } from '../fake-gateway/fake-gateway.ts';
+import { freshDatabase, type TestDatabase } from '../helpers/databases.ts';
+import {
+  ask,
+  CANCEL_CHAT,
+  CHAT_EVENTS,
+  CHAT_STREAM,
+  checkStream,
+  collectGql,
+  fromGql,
+  type GqlEvent,
+  gql,
+  marker,
+  upstreamFor,
+} from '../helpers/fixtures.ts';
+import { type Instance, spawnInstance, stopInstances } from '../helpers/instances.ts';
+import { dropPrefix, redisSkipReason, redisUrl, uniquePrefix } from '../helpers/redis.ts';
+import { type RoundRobinProxy, startRoundRobinProxy } from '../helpers/round-robin-proxy.ts';
+
+const KEY = 'scale-key-0123456789abcdef';
+const LEASE_MS = 3_000;
+const skip = redisSkipReason ?? (process.env.TEST_DATABASE_URL ? undefined : 'TEST_DATABASE_URL is not set');
+const title = `two instances on one PostgreSQL and one Redis, behind a round-robin proxy${skip ? ` (skipped: ${skip})` : ''}`;
+
+const sse = (url: string) =>
+  createClient({ url: `${url}/graphql`, singleConnection: false, headers: { 'x-api-key': KEY }, retryAttempts: 0 });
+const stream = (url: string, content: string, stop?: (events: GqlEvent[]) => boolean) =>
+  collectGql(sse(url).iterate({ query: CHAT_STREAM, variables: { input: ask(content) } }), (_e, all) => stop?.(all));
+const resume = (url: string, runId: string, after?: string) =>
+  collectGql(sse(url).iterate({ query: CHAT_EVENTS, variables: { runId, after } }));
+const CONVERSATION = /* GraphQL */ `
+  query ($id: ID!) { conversation(id: $id) { id messages { edges { node { role content status runId } } } } }
+`;
+
+const SEND_CHAT_IN_CONVERSATION = /* GraphQL */ `
+  mutation ($input: SendChatInput!) { sendChat(input: $input) { runId conversationId message { content } } }
+`;
+const RECENT = /* GraphQL */ `
+  { conversations(first: 5) { edges { node { messages { edges { node { runId status } } } } } } }
+`;
+
+/** The stored status of a run's answer, read through `url`. */
+async function storedStatus(url: string, runId: string): Promise<string | undefined> {
+  type Recent = {
+    conversations: { edges: Array<{ node: { messages: { edges: Array<{ node: Record<string, string> }> } } }> };
+  };
+  const read = await gql<Recent>(url, RECENT, {}, { apiKey: KEY });
+  const nodes = read.data?.conversations.edges.flatMap((c) => c.node.messages.edges.map((m) => m.node)) ?? [];
+  return nodes.find((m) => m.runId === runId)?.status;
+}
+
+describe.skipIf(skip !== undefined)(title, () => {
+  let gateway: FakeGateway;
+  let database: TestDatabase;
+  let prefix: string;
+  let a: Instance | undefined;
+  let b: Instance | undefined;
+  let proxy: RoundRobinProxy;
+  const env = () => ({
+    API_KEYS: KEY,
+    OPENCLAW_GATEWAY_URL: gateway.url,
+    OPENCLAW_GATEWAY_TOKEN: 'fake-token',
+    OPENCLAW_TRANSPORT: 'http',
+    DATABASE_URL: database.url,
+    REDIS_URL: redisUrl ?? '',
+    REDIS_KEY_PREFIX: prefix,
+    RUN_LEASE_MS: String(LEASE_MS),
+    SHUTDOWN_GRACE_MS: '10000',
+    ATTACHMENT_URL_SECRET: 'a-shared-secret-of-at-least-32-characters',
+  });
+
+  beforeAll(async () => {
+    gateway = await startFakeGateway({ token: 'fake-token', deltaDelayMs: 25 });
+    database = await freshDatabase('postgres');
+    prefix = uniquePrefix();
+    a = await spawnInstance(env());
+    b = await spawnInstance(env());
+    proxy = await startRoundRobinProxy([a.url, b.url]);
+  }, 60_000);
+
+  afterAll(async () => {
+    await proxy?.close();
+    await stopInstances([a, b]);
+    await gateway?.close();
+    await database?.drop();
+    await dropPrefix(prefix);
+  });
+
+  it('resumes through B a stream started through A, with nothing lost or repeated', async () => {
+    const served = proxy.served.length;
+    const first = await stream(proxy.url, `FAKE_DELTAS_40 ${marker()}`, (all) => all.length >= 5);
+    const last = first.events.at(-1)!;
+    const rest = await resume(proxy.url, last.runId, last.eventId);
+    expect(proxy.served.slice(served)).toEqual([a!.url, b!.url]);
+    expect(rest.errors).toEqual([]);
+    expect(rest.events[0]?.eventId).toBe(String(Number(last.eventId) + 1));
+    const text = checkStream(fromGql([...first.events, ...rest.events]));
+    expect(text).toBe(Array.from({ length: 40 }, (_, i) => ` w${i + 1}`).join(''));
+  });
+
+  it("aborts A's upstream request when the cancel is sent to B", async () => {
+    const needle = marker();
+    const started = await stream(a!.url, `FAKE_SILENT ${needle}`, (all) => all.length >= 1);
+    const runId = started.events[0]!.runId;
+    const upstream = await upstreamFor(gateway, needle);
+    const following = resume(b!.url, runId, '1');
+    const cancelled = await gql<{ cancelChat: boolean }>(b!.url, CANCEL_CHAT, { runId }, { apiKey: KEY });
+    expect(cancelled.data?.cancelChat).toBe(true);
+    await upstream.closed;
+    expect(upstream.closedEarly).toBe(true);
+    expect((await following).events.at(-1)).toMatchObject({ __typename: 'ChatFailed', code: 'CANCELLED' });
+  });
+
+  it('reads through B the conversations written through A', async () => {
+    const sent = await gql<{ sendChat: { runId: string; conversationId: string; message: { content: string } } }>(
+      a!.url,
+      SEND_CHAT_IN_CONVERSATION,
+      { input: ask(`hello ${marker()}`) },
+      { apiKey: KEY },
+    );
+    const result = sent.data!.sendChat;
+    const read = await gql<{ conversation: { messages: { edges: Array<{ node: Record<string, string> }> } } }>(
+      b!.url,
+      CONVERSATION,
+      { id: result.conversationId },
+      { apiKey: KEY },
+    );
+    expect(read.errors).toBeUndefined();
+    const messages = read.data!.conversation.messages.edges.map((e) => e.node);
+    expect(messages.map((m) => m.role)).toEqual(['user', 'assistant']);
+    expect(messages[1]).toMatchObject({ status: 'completed', runId: result.runId, content: result.message.content });
+  });
+
+  it("a booting instance leaves its live peers' runs running (only dead holders' runs are interrupted)", async () => {
+    const needle = marker();
+    const started = await stream(a!.url, `FAKE_SILENT ${needle}`, (all) => all.length >= 1);
+    const runId = started.events[0]!.runId;
+    await upstreamFor(gateway, needle);
+    await expect.poll(() => storedStatus(b!.url, runId)).toBe('running');
+    const booted = await spawnInstance(env());
+    try {
+      expect(await storedStatus(booted.url, runId)).toBe('running');
+      const cancelled = await gql<{ cancelChat: boolean }>(booted.url, CANCEL_CHAT, { runId }, { apiKey: KEY });
+      expect(cancelled.data?.cancelChat).toBe(true);
+      await expect.poll(() => storedStatus(booted.url, runId)).toBe('cancelled');
+    } finally {
+      await stopInstances([booted]);
+    }
+  });
+
+  it('SIGTERM on A: its streams end so clients resume on B while A finishes the run, then A exits 0', async () => {
+    const first = await stream(a!.url, `FAKE_DELTAS_60 ${marker()}`, (all) => {
+      if (all.length === 3) a!.child.kill('SIGTERM');
+      return false;
+    });
+    expect(first.events.at(-1)?.__typename).toBe('ChatDelta');
+    const last = first.events.at(-1)!;
+    const rest = await resume(b!.url, last.runId, last.eventId);
+    checkStream(fromGql([...first.events, ...rest.events]));
+    expect(await a!.exited).toBe(0);
+    proxy.targets[0] = b!.url;
+  });
+
+  it('killing an instance mid-run gives clients on B a typed, retryable failure within RUN_LEASE_MS', async () => {
+    const doomed = await spawnInstance(env());
+    try {
+      const started = await stream(doomed.url, `FAKE_SILENT ${marker()}`, (all) => all.length >= 1);
+      const runId = started.events[0]!.runId;
+      const following = resume(b!.url, runId, '1');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      doomed.child.kill('SIGKILL');
+      const killed = performance.now();
+      const { events } = await following;
+      const detectedMs = performance.now() - killed;
+      expect(events.at(-1)).toMatchObject({ __typename: 'ChatFailed', code: 'UPSTREAM_UNAVAILABLE', eventId: '2' });
+      expect(detectedMs).toBeLessThan(LEASE_MS * 1.5); // the documented bound, with room for a loaded machine
+      // The store, shared by both, records the answer as interrupted (the survivors' reaper or the tail did it).
+      await expect.poll(() => storedStatus(b!.url, runId), { timeout: LEASE_MS * 2 }).toBe('interrupted');
+    } finally {
+      await stopInstances([doomed]);
+    }
+  });
+});
