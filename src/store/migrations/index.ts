@@ -2,6 +2,7 @@ import type { Migration, MigrationProvider } from 'kysely/migration';
 import type { Dialect } from '../database.ts';
 import { conversations } from './0001-conversations.ts';
 import { attachments } from './0002-attachments.ts';
+import { messagesSeq } from './0003-messages-seq.ts';
 
 /**
  * Every migration, in order, listed in code (not read from a folder) so the built server and the tests run the
@@ -11,6 +12,7 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
   return {
     '0001-conversations': conversations(dialect),
     '0002-attachments': attachments(dialect),
+    '0003-messages-seq': messagesSeq(dialect),
   };
 }
 
