@@ -87,9 +87,11 @@ export class ConversationJournal {
   async open(principal: Principal, input: SendChatInput): Promise<OpenConversation> {
     await this.#checkQuota(principal, input);
     if (input.conversationId !== undefined) {
-      const found = await this.#options.store.get(principal.id, input.conversationId);
+      const found = await this.#options.store.session(principal.id, input.conversationId);
       if (!found) throw notFound();
-      return { id: found.id, sessionKey: found.sessionKey, newSession: false, create: false, title: found.title };
+      // The title is only written when a conversation is created.
+      const { sessionKey } = found;
+      return { id: input.conversationId, sessionKey, newSession: false, create: false, title: '' };
     }
     if (input.user !== undefined) {
       const planned = this.#legacy(principal, input, input.user);

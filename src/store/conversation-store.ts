@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { OutputAttachment, Usage } from '../contract/chat.ts';
 import { deleteOrphanBlobs } from './blobs.ts';
 import type { Database } from './database.ts';
+import { type KnownConversation, KnownConversations } from './known-conversations.ts';
 import { prepare } from './prepared.ts';
 import {
   type AttachmentRecord,
@@ -44,14 +45,19 @@ type RunEndRow = Pick<
   | 'updated_at'
 > & { status: RunEnd['status'] };
 
+/** Conversations whose owner and session key stay cached (~150 bytes each). */
+const KNOWN_CONVERSATIONS = 10_000;
+
 /** Conversations and messages, always scoped by owner: another owner's rows read as missing. */
 export class ConversationStore {
   readonly #db: Kysely<StoreSchema>;
   readonly #queries;
+  readonly #known: KnownConversations | undefined;
 
   constructor(database: Database) {
     const db = database.db;
     this.#db = db;
+    this.#known = database.dialect === 'sqlite' ? new KnownConversations(KNOWN_CONVERSATIONS) : undefined;
     // Every turn runs these: compiled once (see prepare()).
     this.#queries = {
       ...turnStartQueries(db),
@@ -89,6 +95,18 @@ export class ConversationStore {
     const { rows } = await this.#db.executeQuery(this.#queries.get({ owner, id }));
     const row = rows[0];
     return row && toConversation(row);
+  }
+
+  /** What a turn needs to continue the owner's conversation; cached on SQLite (see KnownConversations). */
+  async session(owner: string, id: string): Promise<KnownConversation | undefined> {
+    const known = this.#known?.get(id);
+    if (known) return known.owner === owner ? known : undefined;
+    const readAt = this.#known?.generation ?? 0;
+    const found = await this.get(owner, id);
+    if (!found) return undefined;
+    const session = { owner, sessionKey: found.sessionKey };
+    this.#known?.remember(id, session, readAt);
+    return session;
   }
 
   async findByExternalKey(owner: string, externalKey: string): Promise<ConversationRecord | undefined> {
@@ -136,7 +154,8 @@ export class ConversationStore {
 
   /** Removes the conversation, its messages and attachments, and the bytes no other attachment uses. */
   async delete(owner: string, id: string): Promise<boolean> {
-    return this.#db.transaction().execute(async (tx) => {
+    this.#known?.forget(id);
+    const deleted = await this.#db.transaction().execute(async (tx) => {
       const hashes = await tx
         .selectFrom('attachments')
         .select('sha256')
@@ -156,6 +175,9 @@ export class ConversationStore {
       );
       return true;
     });
+    // Again once committed: a read that began before the deletion must not be remembered.
+    this.#known?.forget(id);
+    return deleted;
   }
 
   /** Runs `work` in one transaction (the journal batches several runs' writes into one commit). */
@@ -169,7 +191,12 @@ export class ConversationStore {
    */
   async recordTurnStart(turn: TurnStart, tx?: Executor): Promise<string> {
     if (!tx) return this.transaction((inner) => this.recordTurnStart(turn, inner));
-    return writeTurnStart(tx, this.#queries, turn);
+    try {
+      return await writeTurnStart(tx, this.#queries, turn);
+    } catch (error) {
+      this.#known?.forget(turn.conversation.id);
+      throw error;
+    }
   }
 
   /** A running answer's text so far (periodic, never per delta). */

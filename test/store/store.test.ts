@@ -81,6 +81,18 @@ for (const engine of TEST_ENGINES) {
       expect((await store.get('alice', start.conversation.id))?.title).toBe('Hello');
     });
 
+    it('answers which session a turn continues, never from a deleted or foreign conversation', async () => {
+      const start = turn('hana');
+      const id = await store.recordTurnStart(start);
+      const session = { owner: 'hana', sessionKey: start.conversation.sessionKey };
+      expect(await store.session('hana', id)).toEqual(session);
+      expect(await store.session('hana', id)).toEqual(session); // cached on SQLite
+      expect(await store.session('mallory', id)).toBeUndefined();
+      expect(await store.delete('hana', id)).toBe(true);
+      expect(await store.session('hana', id)).toBeUndefined();
+      await expect(store.recordTurnStart(turn('hana', { id, fresh: false }))).rejects.toThrow(/no longer exists/);
+    });
+
     it('pages conversations newest first and messages backwards, stable under inserts', async () => {
       const owner = `pager-${newId('c')}`;
       const base = Date.now();
