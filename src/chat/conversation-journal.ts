@@ -115,6 +115,14 @@ export class ConversationJournal {
     };
   }
 
+  /**
+   * REST: a turn recorded under a legacy `user` is held to the owner's attachment cap before it runs, as GraphQL's
+   * are in open(). Stateless calls (no `user`) store nothing and are not checked.
+   */
+  async admitLegacy(principal: Principal, input: SendChatInput): Promise<void> {
+    if (input.user !== undefined) await this.#checkQuota(principal, input);
+  }
+
   async #checkQuota(principal: Principal, input: SendChatInput): Promise<void> {
     const incoming = (input.attachments ?? []).reduce((sum, a) => sum + Math.floor(((a.data?.length ?? 0) * 3) / 4), 0);
     if (incoming === 0) return;
@@ -146,7 +154,11 @@ export class ConversationJournal {
       if (!opened && attachments.length > 0) {
         const size = attachments.reduce((n, a) => n + a.bytes.length, 0);
         const stored = await this.#options.attachments.ownerBytes(principal.id, tx);
-        if (stored + size > this.#options.maxBytesPerOwner) attachments = [];
+        if (stored + size > this.#options.maxBytesPerOwner) {
+          // admitLegacy() let it in, but concurrent turns filled the cap since: the turn is kept, its files not.
+          this.#options.log.warn({ owner: principal.id }, 'store: attachments over the owner cap were not stored');
+          attachments = [];
+        }
       }
       await store.recordTurnStart(
         {
