@@ -61,8 +61,12 @@ function decode(attachment: ValidatedAttachment): NewAttachment {
 export class ConversationJournal {
   readonly #options: ConversationJournalOptions;
   readonly #writes: WriteBatcher;
-  /** Each tracked run's final write, so a non-streaming answer can be read back as soon as it is returned. */
-  readonly #recorded = new WeakMap<Run, Promise<void>>();
+  /**
+   * The final write of each run still ending, so a non-streaming answer can be read back as soon as it is returned.
+   * Dropped once committed: a WeakMap keyed by the runs the registry retains for minutes kept thousands of entries
+   * for the garbage collector to trace.
+   */
+  readonly #ending = new Map<Run, Promise<void>>();
   readonly #partialSaves: PartialSaves;
   #closing = false;
 
@@ -179,7 +183,7 @@ export class ConversationJournal {
       const record = { ...fields, eventCount, now: Date.now() };
       return this.#writes.write('run end', (tx) => store.recordRunEnd(assistantId, record, tx));
     };
-    const recorded = run.result.then(
+    const ending = run.result.then(
       (result) =>
         finish({
           status: 'completed',
@@ -206,12 +210,17 @@ export class ConversationJournal {
           outputAttachments: [],
         }),
     );
-    this.#recorded.set(run, recorded);
+    this.#ending.set(
+      run,
+      ending.then(() => {
+        this.#ending.delete(run);
+      }),
+    );
   }
 
   /** Resolves once the run's end is in the store (at once for runs that are not recorded). */
   async recorded(run: Run): Promise<void> {
-    await this.#recorded.get(run);
+    await this.#ending.get(run);
   }
 
   /** Boot: answers a previous process left running become `interrupted` (retryable). */
