@@ -89,7 +89,7 @@ export class ConversationJournal {
 
   /** Before a run: the conversation it continues (NOT_FOUND when not the caller's), or the one it starts. */
   async open(principal: Principal, input: SendChatInput): Promise<OpenConversation> {
-    await this.#checkQuota(principal, input);
+    if (input.attachments?.length) await this.#checkQuota(principal, input);
     if (input.conversationId !== undefined) {
       const found = await this.#options.store.session(principal.id, input.conversationId);
       if (!found) throw notFound();
