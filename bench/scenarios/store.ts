@@ -1,9 +1,10 @@
 /**
  * Scenario: the store's share of a persisted GraphQL `sendChat`. Two servers of the same build: one on SQLite, one
  * without a store (DATABASE_URL=none). Both answer the same sendChat; on the stored one every call continues one of
- * `concurrency` conversations (its conversationId), so each turn reads its conversation, writes one transaction at
- * the start and one update at the end. Blocks alternate between the servers (rotating order); the figures are
- * medians of server CPU per request, and the store's share is their difference.
+ * `concurrency` conversations (its conversationId), so each turn finds its conversation (read once, then known: see
+ * src/store/known-conversations.ts), writes one transaction at the start and one update at the end. Blocks alternate
+ * between the servers (rotating order); the figures are medians of server CPU per request, and the store's share is
+ * the median of the same-round differences.
  * Then a sustained load of new conversations on the stored server, with its RSS read after every block.
  */
 import type { Pool } from 'undici';
