@@ -154,6 +154,10 @@ export interface ServerOptions {
   env?: Record<string, string>;
   /** Node flags placed before the script (e.g. --cpu-prof). */
   nodeArgs?: string[];
+  /** A command the server runs under, e.g. valgrind and its options (then `node` is its first argument). */
+  wrap?: string[];
+  /** How long the server may take to answer /healthz (longer under valgrind). */
+  startupMs?: number;
   name?: string;
 }
 
@@ -180,7 +184,8 @@ function startScriptFlags(): string[] {
 export async function startServer(options: ServerOptions): Promise<Proc> {
   const port = await freePort();
   const args = [...startScriptFlags(), ...(options.nodeArgs ?? []), 'bench/server.ts'];
-  const child = spawn(process.execPath, args, {
+  const [command, ...prefix] = [...(options.wrap ?? []), process.execPath];
+  const child = spawn(command!, [...prefix, ...args], {
     cwd: ROOT,
     env: {
       ...baseEnv(),
@@ -205,8 +210,9 @@ export async function startServer(options: ServerOptions): Promise<Proc> {
   const name = options.name ?? 'server';
   const { stderrTail } = track(name, child);
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 20_000;
-  for (let attempt = 0; attempt < 400 && Date.now() < deadline; attempt++) {
+  const startupMs = options.startupMs ?? 20_000;
+  const deadline = Date.now() + startupMs;
+  while (Date.now() < deadline) {
     if (exited(child)) throw new Error(`${name} exited during startup: ${stderrTail()}`);
     try {
       const res = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(1000) });
@@ -218,7 +224,7 @@ export async function startServer(options: ServerOptions): Promise<Proc> {
     await sleep(50);
   }
   await stopProc({ name, child, pid: child.pid!, url, port, stderrTail });
-  throw new Error(`${name} did not answer /healthz within 20 s: ${stderrTail()}`);
+  throw new Error(`${name} did not answer /healthz within ${startupMs / 1000} s: ${stderrTail()}`);
 }
 
 /** SIGTERM (graceful: the server flushes a --cpu-prof profile), SIGKILL after `timeoutMs`. */

@@ -60,8 +60,8 @@ const CONFIG = QUICK
       profileWarmup: 2000,
       profileRequests: 1500,
       storeWarmup: 2000,
-      storeRounds: 4,
-      storeRequests: 1000,
+      storeRounds: 8,
+      storeRequests: 500,
       storeNewBlocks: 4,
       storeNewRequests: 1000,
     }
@@ -83,8 +83,8 @@ const CONFIG = QUICK
       profileWarmup: 8000,
       profileRequests: 4000,
       storeWarmup: 6000,
-      storeRounds: 6,
-      storeRequests: 2000,
+      storeRounds: 16,
+      storeRequests: 750,
       storeNewBlocks: 6,
       storeNewRequests: 2000,
     };

@@ -9,8 +9,8 @@ import { measureStore } from './scenarios/store.ts';
 
 const QUICK = process.env.BENCH_QUICK === '1' || process.env.BENCH_QUICK === 'true';
 const CONFIG = QUICK
-  ? { warmup: 2000, rounds: 4, requests: 1000, newBlocks: 4, newRequests: 1000 }
-  : { warmup: 6000, rounds: 6, requests: 2000, newBlocks: 6, newRequests: 2000 };
+  ? { warmup: 2000, rounds: 8, requests: 500, newBlocks: 4, newRequests: 1000 }
+  : { warmup: 6000, rounds: 16, requests: 750, newBlocks: 6, newRequests: 2000 };
 
 try {
   buildServer();

@@ -1,11 +1,13 @@
 /**
  * Scenario: the store's share of a persisted GraphQL `sendChat`. Two servers of the same build: one on SQLite, one
  * without a store (DATABASE_URL=none). Both answer the same sendChat; on the stored one every call continues one of
- * `concurrency` conversations (its conversationId), so each turn reads its conversation, writes one transaction at
- * the start and one update at the end. Blocks alternate between the servers (rotating order); the figures are
- * medians of server CPU per request, and the store's share is their difference.
+ * `concurrency` conversations (its conversationId), so each turn finds its conversation (read once, then known: see
+ * src/store/known-conversations.ts), writes one transaction at the start and one update at the end. Blocks alternate
+ * between the servers (rotating order); the figures are medians of server CPU per request, and the store's share is
+ * the median of the same-round differences.
  * Then a sustained load of new conversations on the stored server, with its RSS read after every block.
  */
+import type { Pool } from 'undici';
 import { checkedPost, makePool, median, post, range, round, runLoad } from '../load.ts';
 import { cpuMicros, memStatus, type Proc, sleep, startServer, stopProc } from '../processes.ts';
 import { SERVER_HEADERS } from '../requests.ts';
@@ -43,25 +45,33 @@ const body = (conversationId?: string) =>
   });
 const SETTLE_MS = 100;
 
+/** The stored side's call: opens `count` conversations, then each call continues the next one in turn. */
+export async function continuingTask(pool: Pool, count: number): Promise<() => Promise<void>> {
+  const conversations: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const res = await post(pool, '/graphql', SERVER_HEADERS, body());
+    const id = (JSON.parse(res.text) as { data?: { sendChat?: { conversationId?: string } } }).data?.sendChat
+      ?.conversationId;
+    if (!id) throw new Error(`store bench: could not create a conversation: ${res.text.slice(0, 200)}`);
+    conversations.push(id);
+  }
+  const bodies = conversations.map(body);
+  let next = 0;
+  return async () => {
+    const res = await post(pool, '/graphql', SERVER_HEADERS, bodies[next++ % bodies.length]!);
+    if (res.status !== 200 || !res.text.includes('ECHO')) throw new Error(`stored: ${res.text.slice(0, 200)}`);
+  };
+}
+
+/** The same sendChat without a conversation (the side without a store). */
+export const statelessTask = (pool: Pool) => checkedPost(pool, '/graphql', SERVER_HEADERS, body(), 'ECHO');
+
 export async function runStore(options: StoreOptions): Promise<StoreResult> {
   const storedPool = makePool(options.stored.url, options.concurrency);
   const statelessPool = makePool(options.stateless.url, options.concurrency);
   try {
-    const conversations: string[] = [];
-    for (let i = 0; i < options.concurrency; i++) {
-      const res = await post(storedPool, '/graphql', SERVER_HEADERS, body());
-      const id = (JSON.parse(res.text) as { data?: { sendChat?: { conversationId?: string } } }).data?.sendChat
-        ?.conversationId;
-      if (!id) throw new Error(`store bench: could not create a conversation: ${res.text.slice(0, 200)}`);
-      conversations.push(id);
-    }
-    const storedBodies = conversations.map(body);
-    let next = 0;
-    const stored = async () => {
-      const res = await post(storedPool, '/graphql', SERVER_HEADERS, storedBodies[next++ % storedBodies.length]!);
-      if (res.status !== 200 || !res.text.includes('ECHO')) throw new Error(`stored: ${res.text.slice(0, 200)}`);
-    };
-    const stateless = checkedPost(statelessPool, '/graphql', SERVER_HEADERS, body(), 'ECHO');
+    const stored = await continuingTask(storedPool, options.concurrency);
+    const stateless = statelessTask(statelessPool);
     const sides = [
       { name: 'stored', proc: options.stored, task: stored },
       { name: 'stateless', proc: options.stateless, task: stateless },

@@ -90,8 +90,12 @@ function decode(attachment: ValidatedAttachment): NewAttachment {
 export class ConversationJournal {
   readonly #options: ConversationJournalOptions;
   readonly #writes: WriteBatcher;
-  /** Each tracked run's final write, so a non-streaming answer can be read back as soon as it is returned. */
-  readonly #recorded = new WeakMap<Run, Promise<void>>();
+  /**
+   * The final write of each run still ending, so a non-streaming answer can be read back as soon as it is returned.
+   * Dropped once committed: a WeakMap keyed by the runs the registry retains for minutes kept thousands of entries
+   * for the garbage collector to trace.
+   */
+  readonly #ending = new Map<Run, Promise<void>>();
   readonly #tracked = new WeakMap<Run, TrackedRun>();
   readonly #partialSaves: PartialSaves;
   #closing = false;
@@ -115,11 +119,13 @@ export class ConversationJournal {
 
   /** Before a run: the conversation it continues (NOT_FOUND when not the caller's), or the one it starts. */
   async open(principal: Principal, input: SendChatInput): Promise<OpenConversation> {
-    await this.#checkQuota(principal, input);
+    if (input.attachments?.length) await this.#checkQuota(principal, input);
     if (input.conversationId !== undefined) {
-      const found = await this.#options.store.get(principal.id, input.conversationId);
+      const found = await this.#options.store.session(principal.id, input.conversationId);
       if (!found) throw notFound();
-      return { id: found.id, sessionKey: found.sessionKey, newSession: false, create: false, title: found.title };
+      // The title is only written when a conversation is created.
+      const { sessionKey } = found;
+      return { id: input.conversationId, sessionKey, newSession: false, create: false, title: '' };
     }
     if (input.user !== undefined) {
       const planned = this.#legacy(principal, input, input.user);
@@ -141,6 +147,14 @@ export class ConversationJournal {
       title: titleFrom(input),
       externalKey: digest(`${principal.id}\0${user}`),
     };
+  }
+
+  /**
+   * REST: a turn recorded under a legacy `user` is held to the owner's attachment cap before it runs, as GraphQL's
+   * are in open(). Stateless calls (no `user`) store nothing and are not checked.
+   */
+  async admitLegacy(principal: Principal, input: SendChatInput): Promise<void> {
+    if (input.user !== undefined) await this.#checkQuota(principal, input);
   }
 
   async #checkQuota(principal: Principal, input: SendChatInput): Promise<void> {
@@ -176,7 +190,11 @@ export class ConversationJournal {
       if (!opened && attachments.length > 0) {
         const size = attachments.reduce((n, a) => n + a.bytes.length, 0);
         const stored = await this.#options.attachments.ownerBytes(principal.id, tx);
-        if (stored + size > this.#options.maxBytesPerOwner) attachments = [];
+        if (stored + size > this.#options.maxBytesPerOwner) {
+          // admitLegacy() let it in, but concurrent turns filled the cap since: the turn is kept, its files not.
+          this.#options.log.warn({ owner: principal.id }, 'store: attachments over the owner cap were not stored');
+          attachments = [];
+        }
       }
       tracked.conversationId = await store.recordTurnStart(
         {
@@ -197,7 +215,7 @@ export class ConversationJournal {
       const record = { ...fields, eventCount, now: Date.now() };
       return this.#writes.write('run end', (tx) => store.recordRunEnd(assistantId, record, tx));
     };
-    const recorded = run.result.then(
+    const ending = run.result.then(
       (result) =>
         finish({
           status: 'completed',
@@ -226,7 +244,12 @@ export class ConversationJournal {
           outputAttachments: [],
         }),
     );
-    this.#recorded.set(run, recorded);
+    this.#ending.set(
+      run,
+      ending.then(() => {
+        this.#ending.delete(run);
+      }),
+    );
   }
 
   /**
@@ -285,15 +308,14 @@ export class ConversationJournal {
 
   /** An ended answer moderation refused afterwards: stored as `hidden`, without its text (after its end write). */
   async hide(run: Run): Promise<void> {
-    const recorded = this.#recorded.get(run);
-    if (!recorded) return;
-    await recorded;
+    if (!this.#tracked.has(run)) return;
+    await this.#ending.get(run);
     await this.#writes.write('hidden answer', (tx) => this.#options.store.hideAnswer(run.id, Date.now(), tx));
   }
 
   /** Resolves once the run's end is in the store (at once for runs that are not recorded). */
   async recorded(run: Run): Promise<void> {
-    await this.#recorded.get(run);
+    await this.#ending.get(run);
   }
 
   /** Boot: answers a previous process left running become `interrupted` (retryable). */

@@ -242,6 +242,11 @@ export class ChatService {
     return run;
   }
 
+  /** REST: PAYLOAD_TOO_LARGE before any run when a turn recorded under `user` would exceed the attachment cap. */
+  async admitLegacy(principal: Principal, input: SendChatInput): Promise<void> {
+    await this.#options.conversations?.journal.admitLegacy(principal, input);
+  }
+
   /** The conversation API (GraphQL, tRPC); NOT_FOUND on a server without a store. */
   get conversations(): Conversations {
     const api = this.#options.conversations?.api;

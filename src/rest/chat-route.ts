@@ -25,6 +25,7 @@ export function registerRestChat(app: FastifyInstance, options: RestChatOptions)
   app.post('/api/chat', async (request, reply) => {
     const { stream, ...input } = parseInput(RestChatBody, request.body);
     const principal = request.principal;
+    await service.admitLegacy(principal, input);
 
     if (!stream) {
       const result = await service.send(principal, input, { signal: disconnectSignal(reply), log: request.log });

@@ -2,6 +2,7 @@ import type { Kysely, Selectable } from 'kysely';
 import type { OutputAttachment, Usage } from '../contract/chat.ts';
 import { deleteOrphanBlobs } from './blobs.ts';
 import type { Database } from './database.ts';
+import { type KnownConversation, KnownConversations } from './known-conversations.ts';
 import { prepare } from './prepared.ts';
 import {
   type AttachmentRecord,
@@ -46,14 +47,19 @@ type RunEndRow = Pick<
   | 'updated_at'
 > & { status: RunEnd['status'] };
 
+/** Conversations whose owner and session key stay cached (~150 bytes each). */
+const KNOWN_CONVERSATIONS = 10_000;
+
 /** Conversations and messages, always scoped by owner: another owner's rows read as missing. */
 export class ConversationStore {
   readonly #db: Kysely<StoreSchema>;
   readonly #queries;
+  readonly #known: KnownConversations | undefined;
 
   constructor(database: Database) {
     const db = database.db;
     this.#db = db;
+    this.#known = database.dialect === 'sqlite' ? new KnownConversations(KNOWN_CONVERSATIONS) : undefined;
     // Every turn runs these: compiled once (see prepare()).
     this.#queries = {
       ...turnStartQueries(db),
@@ -91,6 +97,18 @@ export class ConversationStore {
     const { rows } = await this.#db.executeQuery(this.#queries.get({ owner, id }));
     const row = rows[0];
     return row && toConversation(row);
+  }
+
+  /** What a turn needs to continue the owner's conversation; cached on SQLite (see KnownConversations). */
+  async session(owner: string, id: string): Promise<KnownConversation | undefined> {
+    const known = this.#known?.get(id);
+    if (known) return known.owner === owner ? known : undefined;
+    const readAt = this.#known?.generation ?? 0;
+    const found = await this.get(owner, id);
+    if (!found) return undefined;
+    const session = { owner, sessionKey: found.sessionKey };
+    this.#known?.remember(id, session, readAt);
+    return session;
   }
 
   async findByExternalKey(owner: string, externalKey: string): Promise<ConversationRecord | undefined> {
@@ -138,18 +156,22 @@ export class ConversationStore {
 
   /** resetConversation: the turns after it run in a fresh gateway session; the stored messages stay. */
   async resetSession(owner: string, id: string): Promise<ConversationRecord | undefined> {
+    // The cached session key is stale from here on; forgotten again once committed, as delete() does.
+    this.#known?.forget(id);
     const result = await this.#db
       .updateTable('conversations')
       .set((eb) => ({ session_generation: eb('session_generation', '+', 1) }))
       .where('id', '=', id)
       .where('owner', '=', owner)
       .executeTakeFirst();
+    this.#known?.forget(id);
     return result.numUpdatedRows > 0n ? this.get(owner, id) : undefined;
   }
 
   /** Removes the conversation, its messages and attachments, and the bytes no other attachment uses. */
   async delete(owner: string, id: string): Promise<boolean> {
-    return this.#db.transaction().execute(async (tx) => {
+    this.#known?.forget(id);
+    const deleted = await this.#db.transaction().execute(async (tx) => {
       const hashes = await tx
         .selectFrom('attachments')
         .select('sha256')
@@ -169,6 +191,9 @@ export class ConversationStore {
       );
       return true;
     });
+    // Again once committed: a read that began before the deletion must not be remembered.
+    this.#known?.forget(id);
+    return deleted;
   }
 
   /** Runs `work` in one transaction (the journal batches several runs' writes into one commit). */
@@ -182,7 +207,12 @@ export class ConversationStore {
    */
   async recordTurnStart(turn: TurnStart, tx?: Executor): Promise<string> {
     if (!tx) return this.transaction((inner) => this.recordTurnStart(turn, inner));
-    return writeTurnStart(tx, this.#queries, turn);
+    try {
+      return await writeTurnStart(tx, this.#queries, turn);
+    } catch (error) {
+      this.#known?.forget(turn.conversation.id);
+      throw error;
+    }
   }
 
   /** A user turn moderation refused, inside `tx`: no run, nothing forwarded. */

@@ -106,7 +106,9 @@ export async function writeTurnStart(tx: Executor, queries: TurnStartQueries, tu
       conversationId = existing.id;
     }
   } else {
-    await tx.executeQuery(queries.touchConversation({ id: c.id, owner, now }));
+    const touched = await tx.executeQuery(queries.touchConversation({ id: c.id, owner, now }));
+    // Deleted since the turn was accepted (or by another process): say so rather than fail on a foreign key.
+    if (touched.numAffectedRows === 0n) throw new Error(`conversation ${c.id} no longer exists`);
   }
   await tx.executeQuery(
     queries.insertMessages({

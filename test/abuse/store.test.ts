@@ -7,6 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { ConversationStore } from '../../src/store/conversation-store.ts';
 import { measureBounds } from '../helpers/bounds.ts';
 import { ask, collectGql, gql, marker, noUpstream, pngOfSize, sseClient } from '../helpers/fixtures.ts';
+import { expectError, postChat, userMessage } from '../helpers/rest.ts';
 import { OTHER_API_KEY, startTestServer, type TestServer } from '../helpers/server.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: GraphQL JSON in assertions
@@ -123,6 +124,23 @@ describe('store abuse', () => {
       { apiKey: OTHER_API_KEY },
     );
     expect(third.errors).toBeUndefined();
+  });
+
+  it('holds REST turns recorded under `user` to the same cap, before anything goes upstream', async () => {
+    const turn = (content: string, extra: Record<string, unknown> = {}) => ({
+      messages: [userMessage(content)],
+      attachments: [{ type: 'image', mimeType: 'image/png', data: pngOfSize(2000) }],
+      ...extra,
+    });
+    expect((await postChat(server, turn('r1', { user: 'capped' }))).status).toBe(200);
+    await server.app.conversations?.journal.flush();
+    for (const stream of [false, true]) {
+      const m = marker('rest-over');
+      await expectError(await postChat(server, turn(m, { user: 'capped', stream })), 413, 'PAYLOAD_TOO_LARGE');
+      expect(noUpstream(server.gateway, m)).toBe(true);
+    }
+    // Without `user` REST stays stateless: nothing is stored, so no cap applies.
+    expect((await postChat(server, turn('r2'))).status).toBe(200);
   });
 
   it('keeps memory flat under a sustained load of new conversations', async () => {

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AttachmentStore } from '../../src/store/attachment-store.ts';
 import { ConversationStore, insertAttachments, type TurnStart } from '../../src/store/conversation-store.ts';
@@ -78,6 +79,18 @@ for (const engine of TEST_ENGINES) {
       expect(await store.rename('mallory', start.conversation.id, 'x', Date.now())).toBeUndefined();
       expect(await store.delete('mallory', start.conversation.id)).toBe(false);
       expect((await store.get('alice', start.conversation.id))?.title).toBe('Hello');
+    });
+
+    it('answers which session a turn continues, never from a deleted or foreign conversation', async () => {
+      const start = turn('hana');
+      const id = await store.recordTurnStart(start);
+      const session = { owner: 'hana', sessionKey: start.conversation.sessionKey };
+      expect(await store.session('hana', id)).toEqual(session);
+      expect(await store.session('hana', id)).toEqual(session); // cached on SQLite
+      expect(await store.session('mallory', id)).toBeUndefined();
+      expect(await store.delete('hana', id)).toBe(true);
+      expect(await store.session('hana', id)).toBeUndefined();
+      await expect(store.recordTurnStart(turn('hana', { id, fresh: false }))).rejects.toThrow(/no longer exists/);
     });
 
     it('pages conversations newest first and messages backwards, stable under inserts', async () => {
@@ -196,6 +209,52 @@ for (const engine of TEST_ENGINES) {
         // A conversation from before resets existed keeps its session key.
         expect((await after.get('frank', id))?.sessionKey).toBe(start.conversation.sessionKey);
         await migrate(db); // idempotent
+        await db.close();
+      } finally {
+        await scratch.drop();
+      }
+    });
+
+    it('rebuilds messages without AUTOINCREMENT and back, keeping messages, attachments and their order', async () => {
+      const scratch = await freshDatabase(engine.name);
+      try {
+        const db = await openDatabase({ url: scratch.url, migrate: false });
+        await migrate(db, '0002-attachments');
+        const before = turn('gina');
+        before.user.attachments = [{ id: newId('a'), kind: 'image', name: null, mimeType: 'image/png', ...png('g') }];
+        const id = await new ConversationStore(db).recordTurnStart(before);
+        const check = async (expected: number) => {
+          const s = new ConversationStore(db);
+          await s.recordTurnStart(turn('gina', { id, fresh: false }));
+          const page = await s.messages(id, 50);
+          expect(page.items).toHaveLength(expected);
+          const seqs = page.items.map((m) => m.seq);
+          expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+          expect(new Set(seqs).size).toBe(expected);
+          expect(page.items[0]!.attachments.map((a) => a.id)).toEqual([before.user.attachments[0]!.id]);
+          expect(await s.messageByRun('gina', before.assistant.runId)).toMatchObject({ id: before.assistant.id });
+          expect(await new AttachmentStore(db).ownerBytes('gina')).toBe(png('g').bytes.length);
+        };
+        await migrate(db, '0006-messages-seq');
+        if (engine.name === 'sqlite') {
+          const { rows } = await sql<{ sql: string }>`select sql from sqlite_master where name = 'messages'`.execute(
+            db.db,
+          );
+          expect(rows[0]!.sql.toLowerCase()).not.toContain('autoincrement');
+          const plan = await sql<{
+            detail: string;
+          }>`explain query plan select id from messages where run_id = ${'r'}`.execute(db.db);
+          expect(plan.rows.map((r) => r.detail).join()).toContain('messages_by_run');
+        }
+        await check(4);
+        await migrate(db, '0005-wechat-token'); // down: the previous schema, same data
+        await check(6);
+        await migrate(db);
+        await check(8);
+        // Foreign keys hold on the rebuilt table: deleting the conversation takes its messages and attachments.
+        expect(await new ConversationStore(db).delete('gina', id)).toBe(true);
+        expect(await db.db.selectFrom('messages').select('id').where('conversation_id', '=', id).execute()).toEqual([]);
+        expect(await new AttachmentStore(db).ownerBytes('gina')).toBe(0);
         await db.close();
       } finally {
         await scratch.drop();

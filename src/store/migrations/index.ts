@@ -5,6 +5,7 @@ import { attachments } from './0002-attachments.ts';
 import { sessionGeneration } from './0003-session-generation.ts';
 import { users } from './0004-users.ts';
 import { wechatToken } from './0005-wechat-token.ts';
+import { messagesSeq } from './0006-messages-seq.ts';
 
 /**
  * Every migration, in order, listed in code (not read from a folder) so the built server and the tests run the
@@ -17,6 +18,7 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
     '0003-session-generation': sessionGeneration(),
     '0004-users': users(),
     '0005-wechat-token': wechatToken(),
+    '0006-messages-seq': messagesSeq(dialect),
   };
 }
 
