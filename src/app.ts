@@ -53,8 +53,6 @@ export interface App {
 export interface AppOptions {
   /** Prefilled in GraphiQL's Headers tab: for `npm run demo`, whose key is no secret. */
   graphiqlApiKey?: string;
-  /** Replaces the API-key check (tests: principals with a WeChat openid, until sign-in provides them). */
-  authenticate?: Authenticate;
 }
 
 /** Builds the whole server (not listening): one chat service, every surface mounted on it. */
@@ -98,7 +96,7 @@ export async function buildApp(config: Config, gateway?: AppGateway, options: Ap
     onError: (error, run) =>
       logAnsweredError(run.log ?? server.log, error.code, error.message, error, { runId: run.id }),
   });
-  const authenticate = options.authenticate ?? callerAuthenticator(config, identity);
+  const authenticate = callerAuthenticator(config, identity);
   const auth = identity?.auth;
   const metricsServer =
     config.metrics.port === undefined ? undefined : await serveMetrics(metrics, config.metrics.port);
