@@ -1,38 +1,23 @@
-import { createHash } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import type { SendChatInput } from '../contract/chat.ts';
-import { AppError } from '../contract/errors.ts';
-import type { ValidatedAttachment } from '../gateway/attachments.ts';
+import type { AppError } from '../contract/errors.ts';
 import type { GeneratedMedia } from '../gateway/events.ts';
 import type { GatewayChatRequest } from '../gateway/translate.ts';
 import type { AttachmentStore } from '../store/attachment-store.ts';
-import {
-  type ConversationStore,
-  insertAttachments,
-  type NewAttachment,
-  type RunEnd,
-} from '../store/conversation-store.ts';
+import type { ConversationStore, RunEnd } from '../store/conversation-store.ts';
 import { newId } from '../store/ids.ts';
 import type { AttachmentRecord } from '../store/records.ts';
 import { WriteBatcher } from '../store/write-batcher.ts';
-import { titleFrom, userTurnText } from './conversation-title.ts';
+import { uploadedRow } from './attachment-rows.ts';
+import { checkQuota, type OpenConversation, openConversation, recordedConversation } from './conversation-opening.ts';
+import { userTurnText } from './conversation-title.ts';
+import { keepGeneratedMedia } from './generated-media.ts';
+import { hideAnswer, recordRejectedTurn } from './moderated-writes.ts';
 import { PartialSaves } from './partial-saves.ts';
 import type { Principal } from './principal.ts';
 import type { Run } from './run.ts';
-import { sessionKeyFor } from './session.ts';
 
-/** Where a run's turn goes: an existing conversation, or one its start will create. */
-export interface OpenConversation {
-  id: string;
-  sessionKey: string;
-  /** A gateway session nobody has used: the client's messages go as given, not just the new turn. */
-  newSession: boolean;
-  /** The start write inserts the conversation (upserting on externalKey). */
-  create: boolean;
-  title: string;
-  /** The hashed `user` of legacy clients, which keys their one conversation. */
-  externalKey?: string;
-}
+export { notFound, type OpenConversation } from './conversation-opening.ts';
 
 export interface ConversationJournalOptions {
   store: ConversationStore;
@@ -43,24 +28,6 @@ export interface ConversationJournalOptions {
   log: FastifyBaseLogger;
 }
 
-const REJECTED_TITLE = 'New conversation';
-
-export const notFound = () =>
-  new AppError('NOT_FOUND', 'No such conversation: it never existed, was deleted, or belongs to another user.');
-
-const digest = (text: string) => createHash('sha256').update(text).digest('hex');
-
-function generated(media: GeneratedMedia): NewAttachment {
-  return {
-    id: newId('a'),
-    kind: media.kind,
-    name: media.name,
-    mimeType: media.mimeType,
-    sha256: createHash('sha256').update(media.bytes).digest('hex'),
-    bytes: media.bytes,
-  };
-}
-
 /** Where a tracked run's answer is stored (the conversation id is settled once the start write committed). */
 interface TrackedRun {
   owner: string;
@@ -68,19 +35,6 @@ interface TrackedRun {
   assistantId: string;
   /** How many of the result's attachments are generated media kept as attachment rows (listed first). */
   generated: number;
-}
-
-function decode(attachment: ValidatedAttachment): NewAttachment {
-  const base64 = typeof attachment.data === 'string' ? attachment.data : attachment.data.toString();
-  const bytes = Buffer.from(base64, 'base64');
-  return {
-    id: newId('a'),
-    kind: attachment.kind,
-    name: attachment.kind === 'file' ? attachment.filename : null,
-    mimeType: attachment.mimeType,
-    sha256: createHash('sha256').update(bytes).digest('hex'),
-    bytes,
-  };
 }
 
 /**
@@ -118,35 +72,8 @@ export class ConversationJournal {
   }
 
   /** Before a run: the conversation it continues (NOT_FOUND when not the caller's), or the one it starts. */
-  async open(principal: Principal, input: SendChatInput): Promise<OpenConversation> {
-    if (input.attachments?.length) await this.#checkQuota(principal, input);
-    if (input.conversationId !== undefined) {
-      const found = await this.#options.store.session(principal.id, input.conversationId);
-      if (!found) throw notFound();
-      // The title is only written when a conversation is created.
-      const { sessionKey } = found;
-      return { id: input.conversationId, sessionKey, newSession: false, create: false, title: '' };
-    }
-    if (input.user !== undefined) {
-      const planned = this.#legacy(principal, input, input.user);
-      const found = await this.#options.store.findByExternalKey(principal.id, planned.externalKey ?? '');
-      return found ? { ...planned, id: found.id, sessionKey: found.sessionKey, create: false } : planned;
-    }
-    const id = newId('c');
-    const sessionKey = sessionKeyFor(principal, `conversation:${id}`);
-    return { id, sessionKey, newSession: true, create: true, title: titleFrom(input) };
-  }
-
-  /** Legacy `user` clients keep their session key; their turns land in one conversation keyed by the hashed user. */
-  #legacy(principal: Principal, input: SendChatInput, user: string): OpenConversation {
-    return {
-      id: newId('c'),
-      sessionKey: sessionKeyFor(principal, user),
-      newSession: false,
-      create: true,
-      title: titleFrom(input),
-      externalKey: digest(`${principal.id}\0${user}`),
-    };
+  open(principal: Principal, input: SendChatInput): Promise<OpenConversation> {
+    return openConversation(this.#options, principal, input);
   }
 
   /**
@@ -154,19 +81,7 @@ export class ConversationJournal {
    * are in open(). Stateless calls (no `user`) store nothing and are not checked.
    */
   async admitLegacy(principal: Principal, input: SendChatInput): Promise<void> {
-    if (input.user !== undefined) await this.#checkQuota(principal, input);
-  }
-
-  async #checkQuota(principal: Principal, input: SendChatInput): Promise<void> {
-    const incoming = (input.attachments ?? []).reduce((sum, a) => sum + Math.floor(((a.data?.length ?? 0) * 3) / 4), 0);
-    if (incoming === 0) return;
-    const stored = await this.#options.attachments.ownerBytes(principal.id);
-    if (stored + incoming > this.#options.maxBytesPerOwner) {
-      throw new AppError(
-        'PAYLOAD_TOO_LARGE',
-        'Your stored attachments have reached their size limit: delete old conversations to send new files.',
-      );
-    }
+    if (input.user !== undefined) await checkQuota(this.#options, principal, input);
   }
 
   /** Right after a run started. Runs outside any conversation (stateless REST) are not recorded. */
@@ -177,7 +92,7 @@ export class ConversationJournal {
     run: Run,
     opened: OpenConversation | undefined,
   ): void {
-    const conversation = opened ?? (input.user === undefined ? undefined : this.#legacy(principal, input, input.user));
+    const conversation = recordedConversation(principal, input, opened);
     if (!conversation) return;
     const assistantId = newId('m');
     const { store } = this.#options;
@@ -186,7 +101,7 @@ export class ConversationJournal {
     // Writes are committed in the order they are queued: a run's start always lands before its saves and end.
     const now = Date.now();
     this.#writes.write('turn start', async (tx) => {
-      let attachments = request.attachments.map(decode);
+      let attachments = request.attachments.map(uploadedRow);
       if (!opened && attachments.length > 0) {
         const size = attachments.reduce((n, a) => n + a.bytes.length, 0);
         const stored = await this.#options.attachments.ownerBytes(principal.id, tx);
@@ -260,29 +175,10 @@ export class ConversationJournal {
   async keepGenerated(run: Run, media: readonly GeneratedMedia[]): Promise<AttachmentRecord[]> {
     const tracked = this.#tracked.get(run);
     if (!tracked || media.length === 0) return [];
-    const rows = media.map(generated);
-    let kept: NewAttachment[] = [];
-    await this.#writes.write('generated media', async (tx) => {
-      // Set only once inserted: a batch that fails is retried alone, and one that fails again keeps nothing.
-      kept = [];
-      let room = this.#options.maxBytesPerOwner - (await this.#options.attachments.ownerBytes(tracked.owner, tx));
-      const fitting = rows.filter((row) => {
-        if (row.bytes.length > room) return false;
-        room -= row.bytes.length;
-        return true;
-      });
-      const to = { owner: tracked.owner, conversationId: tracked.conversationId, messageId: tracked.assistantId };
-      await insertAttachments(tx, { ...to, now: Date.now() }, fitting);
-      kept = fitting;
-    });
-    if (kept.length < rows.length) {
-      this.#options.log.warn(
-        { runId: run.id, dropped: rows.length - kept.length },
-        'generated media not stored: over the owner’s attachment quota, or the store failed',
-      );
-    }
+    const to = () => ({ owner: tracked.owner, conversationId: tracked.conversationId, messageId: tracked.assistantId });
+    const kept = await keepGeneratedMedia({ ...this.#options, writes: this.#writes }, run.id, to, media);
     tracked.generated = kept.length;
-    return kept.map((a) => ({ id: a.id, kind: a.kind, name: a.name, mimeType: a.mimeType, size: a.bytes.length }));
+    return kept;
   }
 
   /**
@@ -290,27 +186,15 @@ export class ConversationJournal {
    * committed before the refusal is answered. A conversation it creates gets a neutral title.
    */
   async reject(principal: Principal, input: SendChatInput, opened: OpenConversation | undefined): Promise<void> {
-    const conversation = opened ?? (input.user === undefined ? undefined : this.#legacy(principal, input, input.user));
+    const conversation = recordedConversation(principal, input, opened);
     if (!conversation) return;
-    const now = Date.now();
-    await this.#writes.write('rejected turn', (tx) =>
-      this.#options.store.recordRejectedTurn(
-        {
-          owner: principal.id,
-          conversation: { ...conversation, title: REJECTED_TITLE, fresh: conversation.create },
-          user: { id: newId('m'), content: userTurnText(input) },
-          now,
-        },
-        tx,
-      ),
-    );
+    await recordRejectedTurn(this.#writes, this.#options.store, principal, input, conversation);
   }
 
   /** An ended answer moderation refused afterwards: stored as `hidden`, without its text (after its end write). */
   async hide(run: Run): Promise<void> {
     if (!this.#tracked.has(run)) return;
-    await this.#ending.get(run);
-    await this.#writes.write('hidden answer', (tx) => this.#options.store.hideAnswer(run.id, Date.now(), tx));
+    await hideAnswer(this.#writes, this.#options.store, run.id, this.#ending.get(run) ?? Promise.resolve());
   }
 
   /** Resolves once the run's end is in the store (at once for runs that are not recorded). */

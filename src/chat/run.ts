@@ -2,7 +2,7 @@ import * as crypto from 'node:crypto';
 
 import type { ChatEvent, ChatResult } from '../contract/chat.ts';
 import { AppError } from '../contract/errors.ts';
-import type { RunLog } from './service.ts';
+import type { RunLog } from './service-options.ts';
 
 /** Node 24 has UUIDv7; older supported Nodes (engines) fall back to v4, which only loses the index locality. */
 const newRunId: () => string = crypto.randomUUIDv7 ?? crypto.randomUUID;

@@ -1,5 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../config/env.ts';
+import type { Database } from '../store/database.ts';
+import { WechatTokenStore } from '../store/wechat-token-store.ts';
 import { AccessTokens } from '../wechat/access-token.ts';
 import { createMsgSecCheck, MSG_SEC_CHECK_MAX_CHARS } from '../wechat/msg-sec-check.ts';
 import { MemoryTokenCache, type TokenCache } from '../wechat/token-cache.ts';
@@ -26,4 +28,21 @@ export function createModeration(
     streamChars: moderation.streamChars,
     log,
   });
+}
+
+/** createModeration with WeChat's access token kept in the store (shared by instances), announced in the log. */
+export function openModeration(
+  config: Pick<Config, 'moderation' | 'wechat'>,
+  log: FastifyBaseLogger,
+  database: Database | undefined,
+): Moderation | undefined {
+  const moderation = createModeration(config, log, database ? new WechatTokenStore(database) : undefined);
+  if (moderation) {
+    const { scene, review, fail } = config.moderation;
+    log.info(
+      { scene, review, fail },
+      'MODERATION=wechat: user turns and answers of signed-in WeChat users are checked; API-key callers are not',
+    );
+  }
+  return moderation;
 }

@@ -117,12 +117,18 @@ export async function gql<T = Record<string, unknown>>(
   return { status: response.status, headers: response.headers, ...json };
 }
 
-/** A graphql-sse client for `server`, one connection per operation and no retries (a failure surfaces at once). */
-export function sseClient(server: TestServer, apiKey = server.apiKey) {
+/** Request headers that authenticate a caller (an API key, or a signed-in user's Bearer token). */
+export type Credentials = Record<string, string>;
+
+/**
+ * A graphql-sse client for `server`, one connection per operation and no retries (a failure surfaces at once).
+ * Sends `credentials`: an API key (X-Api-Key), or headers such as a user's Bearer token.
+ */
+export function sseClient(server: TestServer, credentials: string | Credentials = server.apiKey) {
   return createSseClient({
     url: `${server.baseUrl}/graphql`,
     singleConnection: false,
-    headers: { 'x-api-key': apiKey },
+    headers: typeof credentials === 'string' ? { 'x-api-key': credentials } : credentials,
     retryAttempts: 0,
   });
 }

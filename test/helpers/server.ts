@@ -30,13 +30,19 @@ export interface TestServerOptions {
    * `env` still overrides, e.g. ACCESS_POLICY). Pass `apiKeys: []` for a server with sign-in only.
    */
   wechat?: boolean | FakeWechatOptions;
+  /** Sign-in against this running fake WeChat API instead (one shared by several servers; its starter closes it). */
+  sharedWechat?: FakeWechat;
   app?: AppOptions;
 }
 
 /** The real server (every surface) on a random loopback port, in front of a fresh fake gateway. */
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const gateway = await startFakeGateway({ token: 'fake-token', ...options.gateway });
-  const wechat = options.wechat ? await startFakeWechat(options.wechat === true ? {} : options.wechat) : undefined;
+  const owned =
+    options.wechat && !options.sharedWechat
+      ? await startFakeWechat(options.wechat === true ? {} : options.wechat)
+      : undefined;
+  const wechat = options.sharedWechat ?? owned;
   const apiKeys = options.apiKeys ?? [TEST_API_KEY, OTHER_API_KEY];
   const config = loadConfig({
     NODE_ENV: 'test',
@@ -73,7 +79,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     async close() {
       await app.server.close();
       await gateway.close();
-      await wechat?.close();
+      await owned?.close();
     },
   };
 }

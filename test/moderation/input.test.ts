@@ -32,7 +32,7 @@ describe('the user turn', () => {
       m.server.baseUrl,
       SEND,
       { input: ask(text) },
-      { apiKey: m.server.apiKey },
+      { headers: m.auth },
     );
     expect(response.data?.sendChat.message.content).toContain(`ECHO: ${text}`);
     const [input, output] = m.checks().slice(before);
@@ -42,11 +42,11 @@ describe('the user turn', () => {
 
   it('risky over GraphQL sendChat: CONTENT_REJECTED, nothing upstream, stored as rejected for its author', async () => {
     const text = risky('gql');
-    const response = await gql(m.server.baseUrl, SEND, { input: ask(text) }, { apiKey: m.server.apiKey });
+    const response = await gql(m.server.baseUrl, SEND, { input: ask(text) }, { headers: m.auth });
     expect(response.errors?.[0]?.extensions?.code).toBe('CONTENT_REJECTED');
     expect(response.errors?.[0]?.message).not.toContain(SEC_MARKERS.risky);
     expect(noUpstream(m.server.gateway, text)).toBe(true);
-    const conversation = await latestConversation(m.server);
+    const conversation = await latestConversation(m.server, m.auth);
     expect(conversation.title).toBe('New conversation');
     expect(conversation.messages).toEqual([
       { role: 'user', content: text, status: 'rejected', errorCode: null, aiGenerated: false, label: null },
@@ -59,7 +59,7 @@ describe('the user turn', () => {
       m.server.baseUrl,
       SEND,
       { input: ask(first) },
-      { apiKey: m.server.apiKey },
+      { headers: m.auth },
     );
     const conversationId = started.data?.sendChat.conversationId;
     const refused = risky('second');
@@ -67,14 +67,12 @@ describe('the user turn', () => {
       m.server.baseUrl,
       SEND,
       { input: ask(refused, { conversationId }) },
-      {
-        apiKey: m.server.apiKey,
-      },
+      { headers: m.auth },
     );
     expect(response.errors?.[0]?.extensions?.code).toBe('CONTENT_REJECTED');
     const third = marker('third');
-    await gql(m.server.baseUrl, SEND, { input: ask(third, { conversationId }) }, { apiKey: m.server.apiKey });
-    const { messages } = await latestConversation(m.server);
+    await gql(m.server.baseUrl, SEND, { input: ask(third, { conversationId }) }, { headers: m.auth });
+    const { messages } = await latestConversation(m.server, m.auth);
     expect(messages.map((msg) => [msg.role, msg.status])).toEqual([
       ['user', null],
       ['assistant', 'completed'],
@@ -88,7 +86,7 @@ describe('the user turn', () => {
   it('risky over GraphQL chatStream: the subscription errors with CONTENT_REJECTED before any event', async () => {
     const text = risky('stream');
     const { events, errors } = await collectGql(
-      sseClient(m.server).iterate({ query: STREAM, variables: { input: ask(text) } }),
+      sseClient(m.server, m.auth).iterate({ query: STREAM, variables: { input: ask(text) } }),
     );
     expect(events).toEqual([]);
     expect(errors[0]?.extensions?.code).toBe('CONTENT_REJECTED');
@@ -99,7 +97,7 @@ describe('the user turn', () => {
     'risky over REST (stream: %s): 400 CONTENT_REJECTED as JSON, nothing upstream',
     async (stream) => {
       const text = risky('rest');
-      const response = await postChat(m.server, { messages: [userMessage(text)], stream, user: 'legacy-user' });
+      const response = await postChat(m.server, { messages: [userMessage(text)], stream, user: 'legacy-user' }, m.rest);
       const error = await expectError(response, 400, 'CONTENT_REJECTED');
       expect(error.type).toBe('invalid_request_error');
       expect(noUpstream(m.server.gateway, text)).toBe(true);
@@ -108,7 +106,7 @@ describe('the user turn', () => {
   );
 
   it('risky over tRPC chat.send and chat.start: BAD_REQUEST with appCode CONTENT_REJECTED, nothing upstream', async () => {
-    const trpc = trpcClient(m.server);
+    const trpc = trpcClient(m.server, m.auth);
     for (const call of [trpc.chat.send.mutate, trpc.chat.start.mutate]) {
       const text = risky('trpc');
       const error = await call(ask(text)).catch((e: unknown) => e);
@@ -120,7 +118,7 @@ describe('the user turn', () => {
 
   it('review is allowed by default (MODERATION_REVIEW=allow)', async () => {
     const text = `${marker('review')} ${SEC_MARKERS.review}`;
-    const response = await postChat(m.server, { messages: [userMessage(text)] });
+    const response = await postChat(m.server, { messages: [userMessage(text)] }, m.rest);
     expect(response.status).toBe(200);
     await upstreamFor(m.server.gateway, text);
   });
@@ -128,7 +126,7 @@ describe('the user turn', () => {
   it('a long turn is checked in pieces of at most 2500 characters, all before it goes upstream', async () => {
     const text = `${marker('long')} ${'长'.repeat(6000)}`;
     const before = m.checks().length;
-    const response = await postChat(m.server, { messages: [userMessage(`${text} ${SEC_MARKERS.risky}`)] });
+    const response = await postChat(m.server, { messages: [userMessage(`${text} ${SEC_MARKERS.risky}`)] }, m.rest);
     await expectError(response, 400, 'CONTENT_REJECTED');
     const pieces = m
       .checks()
@@ -158,7 +156,11 @@ describe('MODERATION_REVIEW=refuse', () => {
 
   it('review is refused like risky', async () => {
     const text = `${marker('review')} ${SEC_MARKERS.review}`;
-    await expectError(await postChat(strict.server, { messages: [userMessage(text)] }), 400, 'CONTENT_REJECTED');
+    await expectError(
+      await postChat(strict.server, { messages: [userMessage(text)] }, strict.rest),
+      400,
+      'CONTENT_REJECTED',
+    );
     expect(noUpstream(strict.server.gateway, text)).toBe(true);
   });
 });

@@ -1,63 +1,64 @@
 import { createTRPCClient, httpLink, httpSubscriptionLink, splitLink, type TRPCClient } from '@trpc/client';
 import { EventSource } from 'eventsource';
 import type { ChatEvent } from '../../src/contract/chat.ts';
-import { createAuthenticator } from '../../src/http/auth.ts';
 import type { AppRouter } from '../../src/trpc/router.ts';
-import { type ContentSecurityWechat, startContentSecurityWechat } from '../fake-wechat/content-security.ts';
-import { FAKE_APPID, FAKE_SECRET } from '../fake-wechat/fake-wechat.ts';
-import { gql } from '../helpers/fixtures.ts';
-import { OTHER_API_KEY, startTestServer, TEST_API_KEY, TEST_AUTH_SECRET, type TestServer } from '../helpers/server.ts';
+import {
+  type ContentSecurityWechat,
+  contentSecurityEndpoints,
+  contentSecurityOf,
+} from '../fake-wechat/content-security.ts';
+import { type Credentials, gql } from '../helpers/fixtures.ts';
+import { bearer, signIn, type TestSession } from '../helpers/identity.ts';
+import type { ChatRequestOptions } from '../helpers/rest.ts';
+import { startTestServer, type TestServer } from '../helpers/server.ts';
 
-/** The WeChat user behind TEST_API_KEY in these tests (OTHER_API_KEY stays a plain API key, without one). */
-export const TEST_OPENID = 'o-test-user-openid';
+/** The WeChat user these tests chat as (signed in with `code-moderated-<n>`); API keys carry no openid. */
+export const TEST_OPENID = 'o_moderated';
 
 export interface ModeratedServer {
   server: TestServer;
   wechat: ContentSecurityWechat;
+  /** The signed-in WeChat user (openid TEST_OPENID) whose turns and answers are moderated. */
+  user: TestSession;
+  /** Its credentials: Authorization: Bearer <access token>. */
+  auth: Credentials;
+  /** The same, for postChat. */
+  rest: ChatRequestOptions;
   /** msg_sec_check calls so far. */
   checks(): { content: string; openid: string }[];
   close(): Promise<void>;
 }
 
 /**
- * The real server with MODERATION=wechat in front of a fresh fake WeChat and fake gateway. Until sign-in gives
- * principals their openid, TEST_API_KEY's principal is given one here.
+ * The real server with MODERATION=wechat in front of a fresh fake gateway and a fake WeChat API (fresh, or `wechat`
+ * shared with another server), with a user signed in through it (ACCESS_POLICY=open: active at once).
  */
 export async function startModeratedServer(
   env: Record<string, string> = {},
   options: { wechat?: ContentSecurityWechat; gateway?: { deltaDelayMs?: number } } = {},
 ): Promise<ModeratedServer> {
-  const wechat = options.wechat ?? (await startContentSecurityWechat());
-  const keys = createAuthenticator([TEST_API_KEY, OTHER_API_KEY]);
-  const wechatUser = keys({ 'x-api-key': TEST_API_KEY }).id;
+  const endpoints = options.wechat ? undefined : contentSecurityEndpoints();
   const server = await startTestServer({
     gateway: options.gateway,
-    env: {
-      MODERATION: 'wechat',
-      WECHAT_APPID: FAKE_APPID,
-      WECHAT_SECRET: FAKE_SECRET,
-      WECHAT_API_BASE: wechat.url,
-      AUTH_SECRET: TEST_AUTH_SECRET,
-      MODERATION_STREAM_CHARS: '50',
-      ...env,
-    },
-    app: {
-      authenticate: (headers) => {
-        const principal = keys(headers);
-        return principal.id === wechatUser ? { ...principal, openid: TEST_OPENID } : principal;
-      },
-    },
+    ...(options.wechat ? { sharedWechat: options.wechat.wechat } : { wechat: { handlers: endpoints?.handlers } }),
+    env: { MODERATION: 'wechat', ACCESS_POLICY: 'open', MODERATION_STREAM_CHARS: '50', ...env },
   });
+  if (!server.wechat) throw new Error('the moderated server has no fake WeChat API');
+  const wechat = options.wechat ?? contentSecurityOf(server.wechat, endpoints ?? contentSecurityEndpoints());
+  const user = await signIn(server, 'moderated');
   return {
     server,
     wechat,
+    user,
+    auth: bearer(user.accessToken),
+    rest: { apiKey: user.accessToken, bearer: true },
     checks: () => wechat.calls('/wxa/msg_sec_check').map((call) => call.body),
-    async close() {
-      await server.close();
-      if (!options.wechat) await wechat.close();
-    },
+    close: () => server.close(),
   };
 }
+
+/** An API key's credentials (the server's first one by default). */
+export const apiKeyAuth = (server: TestServer, apiKey = server.apiKey): Credentials => ({ 'x-api-key': apiKey });
 
 export const RESULT = 'runId conversationId message { content } aiGenerated label';
 export const EVENT = /* GraphQL */ `
@@ -89,20 +90,20 @@ export interface StoredMessage {
 }
 
 /** The caller's most recent conversation, as GraphQL reads it back. */
-export async function latestConversation(server: TestServer, apiKey = server.apiKey) {
+export async function latestConversation(server: TestServer, auth = apiKeyAuth(server)) {
   type Page = {
     conversations: {
       edges: { node: { id: string; title: string; messages: { edges: { node: StoredMessage }[] } } }[];
     };
   };
-  const page = await gql<Page>(server.baseUrl, MESSAGES, { first: 1 }, { apiKey });
+  const page = await gql<Page>(server.baseUrl, MESSAGES, { first: 1 }, { headers: auth });
   const node = page.data?.conversations.edges[0]?.node;
   if (!node) throw new Error(`no conversation: ${JSON.stringify(page.errors)}`);
   return { id: node.id, title: node.title, messages: node.messages.edges.map((e) => e.node) };
 }
 
 /** @trpc/client for `server`: httpLink for calls, httpSubscriptionLink (SSE) for chat.events. */
-export function trpcClient(server: TestServer, apiKey = server.apiKey): TRPCClient<AppRouter> {
+export function trpcClient(server: TestServer, auth = apiKeyAuth(server)): TRPCClient<AppRouter> {
   const url = `${server.baseUrl}/trpc`;
   return createTRPCClient<AppRouter>({
     links: [
@@ -113,10 +114,10 @@ export function trpcClient(server: TestServer, apiKey = server.apiKey): TRPCClie
           EventSource,
           eventSourceOptions: {
             fetch: (input, init) =>
-              fetch(input, { ...init, headers: { ...(init?.headers as Record<string, string>), 'x-api-key': apiKey } }),
+              fetch(input, { ...init, headers: { ...(init?.headers as Record<string, string>), ...auth } }),
           },
         }),
-        false: httpLink({ url, headers: { 'x-api-key': apiKey } }),
+        false: httpLink({ url, headers: auth }),
       }),
     ],
   });

@@ -39,7 +39,7 @@ const refuseW60 = (suggest: 'risky' | 'review' = 'risky') => {
 type Stream = { events: GqlEvent[]; runId: string };
 async function graphqlStream(text: string): Promise<Stream> {
   const { events, errors } = await collectGql(
-    sseClient(m.server).iterate({ query: STREAM, variables: { input: { messages: [userMessage(text)] } } }),
+    sseClient(m.server, m.auth).iterate({ query: STREAM, variables: { input: { messages: [userMessage(text)] } } }),
   );
   expect(errors).toEqual([]);
   return { events, runId: events[0]!.runId ?? '' };
@@ -75,11 +75,11 @@ describe('a streamed answer', () => {
     expect(failed.message).not.toContain('w60');
     expect(events.some((e) => e.__typename === 'ChatDelta')).toBe(true);
 
-    const replay = await collectGql(sseClient(m.server).iterate({ query: EVENTS, variables: { runId } }));
+    const replay = await collectGql(sseClient(m.server, m.auth).iterate({ query: EVENTS, variables: { runId } }));
     expect(replay.events.map((e) => e.__typename)).toEqual(['ChatStarted', 'ChatFailed']);
     expect(replay.events[1]).toMatchObject({ code: 'CONTENT_REJECTED', retracted: true });
 
-    const { messages } = await latestConversation(m.server);
+    const { messages } = await latestConversation(m.server, m.auth);
     expect(messages.at(-1)).toMatchObject({
       role: 'assistant',
       status: 'hidden',
@@ -90,10 +90,11 @@ describe('a streamed answer', () => {
 
   it('risky over REST: the error chunk says retracted, then [DONE]', async () => {
     refuseW60();
-    const response = await postChat(m.server, {
-      messages: [userMessage(`${marker('rest')} ${LONG_ANSWER}`)],
-      stream: true,
-    });
+    const response = await postChat(
+      m.server,
+      { messages: [userMessage(`${marker('rest')} ${LONG_ANSWER}`)], stream: true },
+      m.rest,
+    );
     expect(response.status).toBe(200);
     const payloads = dataPayloads((await readSse(response)).frames);
     expect(payloads.at(-1)).toBe('[DONE]');
@@ -103,7 +104,7 @@ describe('a streamed answer', () => {
 
   it('risky over tRPC: chat.events ends with the retracted failure, and replays it without the text', async () => {
     refuseW60();
-    const trpc = trpcClient(m.server);
+    const trpc = trpcClient(m.server, m.auth);
     const { runId } = await trpc.chat.start.mutate(ask(`${marker('trpc')} ${LONG_ANSWER}`));
     const live = await trpcEvents(trpc, runId);
     expect(live.at(-1)).toMatchObject({ type: 'failed', code: 'CONTENT_REJECTED', retracted: true });
@@ -122,7 +123,9 @@ describe('a streamed answer', () => {
     const { runId } = await graphqlStream(`${marker('restart')} ${LONG_ANSWER}`);
     const second = await startModeratedServer({ DATABASE_URL: database.url }, { wechat: m.wechat });
     try {
-      const replay = await collectGql(sseClient(second.server).iterate({ query: EVENTS, variables: { runId } }));
+      const replay = await collectGql(
+        sseClient(second.server, second.auth).iterate({ query: EVENTS, variables: { runId } }),
+      );
       expect(replay.events.map((e) => e.__typename)).toEqual(['ChatStarted', 'ChatFailed']);
       expect(replay.events[1]).toMatchObject({ code: 'CONTENT_REJECTED', retracted: true });
     } finally {
@@ -138,24 +141,24 @@ describe('a non-streamed answer', () => {
       m.server.baseUrl,
       SEND,
       { input: { messages: [userMessage(`${marker('send')} ${LONG_ANSWER}`)] } },
-      { apiKey: m.server.apiKey },
+      { headers: m.auth },
     );
     expect(response.errors?.[0]?.extensions?.code).toBe('CONTENT_REJECTED');
     expect(JSON.stringify(response)).not.toContain('w60');
-    const { messages } = await latestConversation(m.server);
+    const { messages } = await latestConversation(m.server, m.auth);
     expect(messages.at(-1)).toMatchObject({ role: 'assistant', status: 'hidden', content: '' });
   });
 
   it('risky over REST: 400 CONTENT_REJECTED', async () => {
     refuseW60();
-    const response = await postChat(m.server, { messages: [userMessage(`${marker('rest')} ${LONG_ANSWER}`)] });
+    const response = await postChat(m.server, { messages: [userMessage(`${marker('rest')} ${LONG_ANSWER}`)] }, m.rest);
     await expectError(response, 400, 'CONTENT_REJECTED');
   });
 
   it('pass: one check for the whole answer, which carries its label over REST', async () => {
     const text = marker('label');
     const before = m.checks().length;
-    const response = await postChat(m.server, { messages: [userMessage(text)] });
+    const response = await postChat(m.server, { messages: [userMessage(text)] }, m.rest);
     const body = await response.json();
     expect(body).toMatchObject({ aiGenerated: true, label: '内容由AI生成' });
     expect(m.checks().length - before).toBe(2);
@@ -167,7 +170,7 @@ describe('an answer that ends before its check', () => {
     m.wechat.knobs.judge = (content) => (content.includes(' w5 ') ? 'risky' : undefined);
     m.wechat.knobs.checkDelayMs = 800;
     try {
-      const trpc = trpcClient(m.server);
+      const trpc = trpcClient(m.server, m.auth);
       const { runId } = await trpc.chat.start.mutate(ask(`${marker('cancel')} FAKE_DELTAS_400`));
       const seen = await new Promise<ChatEvent[]>((resolve, reject) => {
         const events: ChatEvent[] = [];
@@ -189,7 +192,7 @@ describe('an answer that ends before its check', () => {
       expect(await trpc.chat.cancel.mutate({ runId })).toEqual({ cancelled: true });
       await vi.waitFor(
         async () => {
-          const { messages } = await latestConversation(m.server);
+          const { messages } = await latestConversation(m.server, m.auth);
           expect(messages.at(-1)).toMatchObject({ role: 'assistant', status: 'hidden', content: '' });
         },
         { timeout: 5_000, interval: 50 },

@@ -8,7 +8,7 @@ import { type ModeratedServer, STREAM, startModeratedServer } from './moderated-
 
 const tokenFetches = (m: ModeratedServer) => m.wechat.calls('/cgi-bin/stable_token').length;
 const send = (m: ModeratedServer, text: string, stream = false) =>
-  postChat(m.server, { messages: [userMessage(text)], stream });
+  postChat(m.server, { messages: [userMessage(text)], stream }, m.rest);
 
 /** " w1 … w20" from the fake gateway: an answer whose checks can be scripted apart from the user's turn. */
 const ANSWER = 'FAKE_DELTAS_20';
@@ -18,7 +18,9 @@ const answerOnly = (m: ModeratedServer, judgement: 'down' | 'hang') => {
 
 async function stream(m: ModeratedServer, text: string): Promise<GqlEvent[]> {
   const input = { messages: [userMessage(text)] };
-  const { events, errors } = await collectGql(sseClient(m.server).iterate({ query: STREAM, variables: { input } }));
+  const { events, errors } = await collectGql(
+    sseClient(m.server, m.auth).iterate({ query: STREAM, variables: { input } }),
+  );
   expect(errors).toEqual([]);
   return events;
 }

@@ -6,6 +6,7 @@ import { type ModeratedServer, startModeratedServer } from '../moderation/modera
 import { buildBundleForTests } from './bundle.ts';
 import { ask, collect } from './streams.ts';
 import { loadMiniprogramBundle } from './vm-runtime.ts';
+import { withWechatAccount } from './wx-login.ts';
 import { createWxSimulator, type WxSimulator } from './wx-simulator.ts';
 
 // What the mini-program sees of moderation and labelling, through the built bundle in its wx sandbox.
@@ -13,6 +14,7 @@ import { createWxSimulator, type WxSimulator } from './wx-simulator.ts';
 let bundleFile: string;
 let m: ModeratedServer;
 const simulators: WxSimulator[] = [];
+let phones = 0;
 
 beforeAll(async () => {
   bundleFile = (await buildBundleForTests()).file;
@@ -27,8 +29,10 @@ afterEach(() => {
 function setup() {
   const simulator = createWxSimulator();
   simulators.push(simulator);
-  const { sdk } = loadMiniprogramBundle(bundleFile, simulator.wx);
-  return { sdk, client: sdk.createChatClient({ baseUrl: m.server.baseUrl, apiKey: m.server.apiKey }) };
+  // A WeChat user's phone (one account each: wx.login codes are single-use); the SDK signs in on its first call.
+  const phone = withWechatAccount(simulator.wx, `sdk-user${++phones}`);
+  const { sdk } = loadMiniprogramBundle(bundleFile, phone.wx);
+  return { sdk, client: sdk.createChatClient({ baseUrl: m.server.baseUrl, wechat: true }) };
 }
 
 describe('SDK with moderation and AI labels', () => {
