@@ -1,0 +1,327 @@
+import type { ChatResult, Limits, SendChatInput, StoredMessage } from '@openclaw-minipro/sdk';
+import { PAGE_SIZE } from '../../config';
+import { AnswerRun } from '../../services/answer-run';
+import { absoluteUrl, getClient } from '../../services/client';
+import { describeCode, describeError } from '../../utils/errors';
+import { type PathSetter, throttledSetData } from '../../utils/throttle';
+
+const AI_LABEL = '内容由 AI 生成';
+
+interface ViewMessage {
+  key: string;
+  role: 'user' | 'assistant';
+  text: string;
+  images?: string[];
+  files?: string[];
+  status?: 'streaming' | 'done' | 'failed' | 'stopped' | 'interrupted';
+  tool?: string;
+  label?: string;
+  error?: string;
+  retry?: boolean;
+  generatedImages?: { url: string; alt: string }[];
+  generatedFiles?: { url: string; name: string }[];
+}
+
+interface PendingAttachment {
+  key: string;
+  kind: 'image' | 'file';
+  path: string;
+  name: string;
+  size: number;
+}
+
+interface Turn {
+  text: string;
+  attachments: NonNullable<SendChatInput['attachments']>;
+}
+
+/** What the page keeps outside `data` (never sent to the render thread). */
+interface ChatState {
+  conversationId?: string;
+  run?: AnswerRun;
+  lastTurn?: Turn;
+  limits?: Limits | null;
+  setter: PathSetter;
+  onAppShow: () => void;
+  onAppHide: () => void;
+}
+
+const states = new WeakMap<object, ChatState>();
+let keys = 0;
+const nextKey = () => `k${++keys}`;
+
+function generatedAttachments(result: Pick<ChatResult, 'attachments'>) {
+  const images: { url: string; alt: string }[] = [];
+  const files: { url: string; name: string }[] = [];
+  for (const attachment of result.attachments || []) {
+    if (attachment.__typename === 'ImageAttachment')
+      images.push({ url: absoluteUrl(attachment.url), alt: attachment.alt || '' });
+    else files.push({ url: absoluteUrl(attachment.url), name: attachment.name || '文件' });
+  }
+  return { images, files };
+}
+
+function viewOfStored(message: StoredMessage): ViewMessage {
+  const generated = generatedAttachments(message);
+  if (message.role === 'user') {
+    return {
+      key: message.id,
+      role: 'user',
+      text: message.content,
+      images: generated.images.map((i) => i.url),
+      files: generated.files.map((f) => f.name),
+    };
+  }
+  const failed = message.status === 'failed' || message.status === 'cancelled';
+  return {
+    key: message.id,
+    role: 'assistant',
+    text: message.content,
+    status: message.status === 'running' ? 'streaming' : failed ? 'failed' : 'done',
+    error: failed ? describeCode(message.errorCode || 'INTERNAL', '') : '',
+    label: message.status === 'completed' ? AI_LABEL : '',
+    generatedImages: generated.images,
+    generatedFiles: generated.files,
+  };
+}
+
+Component({
+  data: {
+    messages: [] as ViewMessage[],
+    pending: [] as PendingAttachment[],
+    input: '',
+    streaming: false,
+    scrollTo: '',
+  },
+
+  methods: {
+    onLoad(query: Record<string, string | undefined>) {
+      const state: ChatState = {
+        conversationId: query.id,
+        setter: throttledSetData((data) => this.setData(data)),
+        onAppShow: () => this.resumeAnswer(),
+        onAppHide: () => states.get(this)?.run?.suspend(),
+      };
+      states.set(this, state);
+      wx.onAppShow(state.onAppShow);
+      wx.onAppHide(state.onAppHide);
+      if (query.id) void this.loadConversation(query.id);
+    },
+
+    onUnload() {
+      const state = states.get(this);
+      if (!state) return;
+      wx.offAppShow(state.onAppShow);
+      wx.offAppHide(state.onAppHide);
+      state.setter.cancel();
+      // Leaving does not cancel: the server finishes and stores the answer, shown when the conversation is reopened.
+      state.run?.suspend();
+    },
+
+    async loadConversation(id: string) {
+      try {
+        const conversation = await getClient().getConversation(id, { last: PAGE_SIZE });
+        if (!conversation) {
+          wx.showToast({ title: '对话不存在', icon: 'none' });
+          return;
+        }
+        wx.setNavigationBarTitle({ title: conversation.title });
+        const messages = conversation.messages.map(viewOfStored);
+        this.setData({ messages, scrollTo: `m${messages.length - 1}` });
+        const last = conversation.messages[conversation.messages.length - 1];
+        if (last && last.status === 'running' && last.runId) this.watchAnswer(messages.length - 1, last.runId);
+      } catch (error) {
+        wx.showToast({ title: describeError(error), icon: 'none' });
+      }
+    },
+
+    onInput(event: WechatMiniprogram.Input) {
+      this.setData({ input: event.detail.value });
+    },
+
+    onPickImage() {
+      wx.chooseMedia({
+        count: 1,
+        mediaType: ['image'],
+        sizeType: ['compressed'],
+        success: (result) => {
+          const picked = result.tempFiles.map((file) => ({
+            key: nextKey(),
+            kind: 'image' as const,
+            path: file.tempFilePath,
+            name: '',
+            size: file.size,
+          }));
+          this.setData({ pending: this.data.pending.concat(picked) });
+        },
+      });
+    },
+
+    onPickFile() {
+      wx.chooseMessageFile({
+        count: 1,
+        type: 'file',
+        success: (result) => {
+          const picked = result.tempFiles.map((file) => ({
+            key: nextKey(),
+            kind: 'file' as const,
+            path: file.path,
+            name: file.name,
+            size: file.size,
+          }));
+          this.setData({ pending: this.data.pending.concat(picked) });
+        },
+      });
+    },
+
+    onRemovePending(event: WechatMiniprogram.BaseEvent) {
+      const index = Number(event.currentTarget.dataset.index);
+      this.setData({ pending: this.data.pending.filter((_, i) => i !== index) });
+    },
+
+    async onSend() {
+      const state = states.get(this);
+      const pending = this.data.pending;
+      const typed = this.data.input.trim();
+      if (!state || this.data.streaming || (!typed && pending.length === 0)) return;
+      const hasImage = pending.some((item) => item.kind === 'image');
+      const text = typed || (hasImage ? '请描述这张图片' : '请总结这个文件');
+      let attachments: Turn['attachments'];
+      try {
+        attachments = await this.readAttachments(state, pending);
+      } catch (error) {
+        wx.showToast({ title: describeError(error), icon: 'none' });
+        return;
+      }
+      const user: ViewMessage = {
+        key: nextKey(),
+        role: 'user',
+        text,
+        images: pending.filter((item) => item.kind === 'image').map((item) => item.path),
+        files: pending.filter((item) => item.kind === 'file').map((item) => item.name),
+      };
+      const index = this.data.messages.length;
+      this.setData({ [`messages[${index}]`]: user, input: '', pending: [] });
+      state.lastTurn = { text, attachments };
+      this.startAnswer(index + 1, state.lastTurn);
+    },
+
+    async readAttachments(state: ChatState, pending: PendingAttachment[]): Promise<Turn['attachments']> {
+      if (pending.length === 0) return [];
+      const client = getClient();
+      if (state.limits === undefined) state.limits = await client.limits().catch(() => null);
+      const limits = state.limits;
+      const read = pending.map((item) =>
+        item.kind === 'image'
+          ? client.readImage(
+              { tempFilePath: item.path, size: item.size },
+              { maxBytes: limits ? limits.maxImageBytes : undefined },
+            )
+          : client.readFile(
+              { path: item.path, name: item.name, size: item.size },
+              { maxBytes: limits ? limits.maxFileBytes : undefined },
+            ),
+      );
+      return Promise.all(read);
+    },
+
+    /** Streams the answer to `turn` into `messages[index]`, updating only that message's paths, throttled. */
+    startAnswer(index: number, turn: Turn) {
+      const state = states.get(this);
+      if (!state) return;
+      const answer: ViewMessage = { key: nextKey(), role: 'assistant', text: '', status: 'streaming', tool: '' };
+      this.setData({ [`messages[${index}]`]: answer, streaming: true, scrollTo: `m${index}` });
+      const run = this.createRun(state, index);
+      run.start({
+        messages: [{ role: 'user', content: turn.text }],
+        attachments: turn.attachments.length > 0 ? turn.attachments : undefined,
+        conversationId: state.conversationId,
+      });
+    },
+
+    /** Follows a run already going on the server (a conversation reopened mid-answer). */
+    watchAnswer(index: number, runId: string) {
+      const state = states.get(this);
+      if (!state) return;
+      this.setData({ streaming: true });
+      const run = this.createRun(state, index);
+      run.runId = runId;
+      run.resume();
+    },
+
+    createRun(state: ChatState, index: number): AnswerRun {
+      const path = `messages[${index}]`;
+      const setter = state.setter;
+      const run = new AnswerRun(getClient(), {
+        onStarted: (conversationId) => {
+          if (conversationId) state.conversationId = conversationId;
+        },
+        onText: (text) => setter.set(`${path}.text`, text),
+        onTool: (status) => setter.set(`${path}.tool`, status),
+        onCompleted: (result) => {
+          setter.flush();
+          const generated = generatedAttachments(result);
+          state.run = undefined;
+          this.setData({
+            [`${path}.text`]: result.message.content,
+            [`${path}.status`]: 'done',
+            [`${path}.tool`]: '',
+            [`${path}.label`]: AI_LABEL,
+            [`${path}.generatedImages`]: generated.images,
+            [`${path}.generatedFiles`]: generated.files,
+            streaming: false,
+            scrollTo: `m${index}`,
+          });
+        },
+        onFailed: (code, message) => {
+          setter.flush();
+          state.run = undefined;
+          this.setData({
+            [`${path}.status`]: code === 'CANCELLED' ? 'stopped' : 'failed',
+            [`${path}.tool`]: '',
+            [`${path}.error`]: describeCode(code, message),
+            [`${path}.retry`]: state.lastTurn !== undefined,
+            streaming: false,
+          });
+        },
+        onInterrupted: () => {
+          setter.flush();
+          this.setData({ [`${path}.status`]: 'interrupted' });
+        },
+      });
+      state.run = run;
+      return run;
+    },
+
+    /** App back from the background (or the user's retry on a cut stream): continue the answer where it stopped. */
+    resumeAnswer() {
+      const state = states.get(this);
+      const run = state?.run;
+      if (!run?.running) return;
+      const index = this.data.messages.length - 1;
+      this.setData({ [`messages[${index}].status`]: 'streaming' });
+      run.resume();
+    },
+
+    onStop() {
+      const run = states.get(this)?.run;
+      if (run) void run.stop();
+    },
+
+    onRetry(event: WechatMiniprogram.BaseEvent) {
+      const state = states.get(this);
+      const index = Number(event.currentTarget.dataset.index);
+      if (!state || this.data.streaming || !state.lastTurn) return;
+      this.startAnswer(index, state.lastTurn);
+    },
+
+    onPreviewImage(event: WechatMiniprogram.BaseEvent) {
+      const src = event.currentTarget.dataset.src as string;
+      wx.previewImage({ current: src, urls: [src] });
+    },
+
+    onCopyLink(event: WechatMiniprogram.BaseEvent) {
+      wx.setClipboardData({ data: event.currentTarget.dataset.url as string });
+    },
+  },
+});
