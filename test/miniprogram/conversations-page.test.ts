@@ -1,0 +1,126 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type ChatClient, createChatClient } from '../../sdk/src/index.ts';
+import { OTHER_API_KEY, startTestServer, type TestServer } from '../helpers/server.ts';
+import { createWxSimulator, type WxSimulator } from '../sdk/wx-simulator.ts';
+import { type ExampleProject, prepareExampleProject } from './example-project.ts';
+import { fire, type RenderedPage, renderPage, simulate, textOf, waitFor } from './pages.ts';
+import { installWx, type WxHarness } from './wx-harness.ts';
+
+// The example's conversation list and sign-in gate in WeChat's component simulator, against the real server.
+let server: TestServer;
+let project: ExampleProject;
+let simulator: WxSimulator;
+let wx: WxHarness;
+/** The same user as the app (it uses OTHER_API_KEY), talking to the server directly to set the scene. */
+let user: ChatClient;
+let page: RenderedPage;
+
+beforeAll(async () => {
+  server = await startTestServer();
+  project = await prepareExampleProject({ baseUrl: server.baseUrl, apiKey: OTHER_API_KEY, pageSize: 2 });
+  simulate();
+  simulator = createWxSimulator({ seed: 3 });
+  wx = installWx(simulator);
+  user = createChatClient({ baseUrl: server.baseUrl, apiKey: OTHER_API_KEY, wx: createWxSimulator({ seed: 4 }).wx });
+}, 60_000);
+afterAll(async () => {
+  simulator.close();
+  await server.close();
+});
+afterEach(() => page?.detach());
+
+async function startConversation(text: string): Promise<string> {
+  const result = await user.sendChat({ messages: [{ role: 'user', content: text }] });
+  return result.conversationId!;
+}
+
+const titles = () => textOf(page, '.title');
+
+describe('conversation list page', () => {
+  it('shows a conversation started in the chat page with its title, newest first', async () => {
+    await startConversation('older question');
+    const chat = renderPage(project, 'chat');
+    chat.instance.onLoad({});
+    await fire(chat, '.input', 'input', { detail: { value: '第一个问题 from the chat page' } });
+    await fire(chat, '.send');
+    await waitFor(() => textOf(chat, '.ai-label').length > 0, 'the answer');
+    chat.instance.onUnload();
+    chat.detach();
+
+    page = renderPage(project, 'conversations');
+    page.instance.onShow();
+    await waitFor(() => titles().length === 2, 'the first page');
+    expect(titles()).toEqual(['第一个问题 from the chat page', 'older question']);
+  });
+
+  it('pages with the reach-bottom event, refreshes on pull down', async () => {
+    await startConversation('third');
+    page = renderPage(project, 'conversations');
+    page.instance.onShow();
+    await waitFor(() => titles().length === 2, 'the first page');
+    expect(titles()).toEqual(['third', '第一个问题 from the chat page']);
+    page.instance.onReachBottom();
+    await waitFor(() => textOf(page, '.footer').includes('没有更多了'), 'the end of the list');
+    expect(titles()).toEqual(['third', '第一个问题 from the chat page', 'older question']);
+
+    await startConversation('fourth, from another device');
+    const stopped = wx.stoppedPullDownRefresh;
+    await page.instance.onPullDownRefresh();
+    expect(wx.stoppedPullDownRefresh).toBe(stopped + 1);
+    expect(titles()).toEqual(['fourth, from another device', 'third']);
+  });
+
+  it('swipes a row open, renames and deletes conversations on the server', async () => {
+    page = renderPage(project, 'conversations');
+    page.instance.onShow();
+    await waitFor(() => titles().length === 2, 'the first page');
+    const [first, second] = page.data.items as { id: string }[];
+
+    await fire(page, '.item', 'touchstart', { touches: [{ x: 300, y: 10 }] });
+    await fire(page, '.item', 'touchend', { changedTouches: [{ x: 100, y: 10 }] });
+    await waitFor(() => page.querySelector('.swiped'), 'the swiped row');
+
+    wx.modalAnswers.push({ confirm: true, content: '改过的名字' });
+    await fire(page, '.rename');
+    await waitFor(() => titles()[0] === '改过的名字', 'the new title');
+    expect((await user.getConversation(first!.id))?.title).toBe('改过的名字');
+
+    wx.modalAnswers.push({ confirm: true });
+    await fire(page, '.delete');
+    await waitFor(() => titles().length === 1, 'the row gone');
+    expect(titles()).toEqual(['third']);
+    expect(await user.getConversation(first!.id)).toBeNull();
+    expect(await user.getConversation(second!.id)).not.toBeNull();
+
+    wx.modalAnswers.push({ confirm: false });
+    await fire(page, '.delete');
+    expect(titles()).toEqual(['third']);
+  });
+
+  it('opens a conversation in the chat page with its stored messages', async () => {
+    page = renderPage(project, 'conversations');
+    page.instance.onShow();
+    await waitFor(() => titles().length > 0, 'the list');
+    const id = (page.data.items as { id: string }[])[0]!.id;
+    await fire(page, '.item-main');
+    expect(wx.navigations.at(-1)).toBe(`/pages/chat/index?id=${id}`);
+
+    const chat = renderPage(project, 'chat');
+    chat.instance.onLoad({ id });
+    await waitFor(() => textOf(chat, '.bubble-user').length > 0, 'the stored messages');
+    expect(textOf(chat, '.bubble-user')).toEqual(['third']);
+    expect(textOf(chat, '.bubble-assistant .answer')[0]).toContain('ECHO: third');
+    expect(wx.titles.at(-1)).toBe('third');
+    chat.instance.onUnload();
+    chat.detach();
+  });
+});
+
+describe('sign-in gate', () => {
+  // With WeChat sign-in (identity) merged, this also covers the approval screen for a pending user.
+  it('goes to the conversation list when the server takes the configured API key', async () => {
+    page = renderPage(project, 'index');
+    page.instance.onLoad();
+    await waitFor(() => wx.navigations.includes('/pages/conversations/index'), 'the redirect');
+  });
+});
