@@ -39,18 +39,18 @@ describe('the SDK as an npm package', () => {
 
     // prepack builds the bundle and prints before npm's JSON report.
     const output = npm(['pack', '--json', '--pack-destination', dir], join(ROOT, 'sdk'));
-    [packed] = JSON.parse(output.slice(output.search(/^\[/m))) as PackResult[];
-    const paths = packed!.files.map((file) => file.path);
+    packed = (JSON.parse(output.slice(output.search(/^\[/m))) as PackResult[])[0]!;
+    const paths = packed.files.map((file) => file.path);
     for (const path of ['package.json', 'README.md', 'CHANGELOG.md', manifest.main, manifest.types]) {
       expect(paths).toContain(path);
     }
     expect(paths.every((path) => /^(package\.json|README\.md|CHANGELOG\.md|miniprogram_dist\/)/.test(path))).toBe(true);
-    const bundle = packed!.files.find((file) => file.path === manifest.main)!;
+    const bundle = packed.files.find((file) => file.path === manifest.main)!;
     console.log(
-      `${packed!.filename}: ${packed!.size} bytes packed, ${packed!.unpackedSize} unpacked, ` +
-        `${packed!.files.length} files; miniprogram_dist/index.js ${bundle.size} bytes`,
+      `${packed.filename}: ${packed.size} bytes packed, ${packed.unpackedSize} unpacked, ` +
+        `${packed.files.length} files; miniprogram_dist/index.js ${bundle.size} bytes`,
     );
-    expect(packed!.size).toBeLessThan(200_000);
+    expect(packed.size).toBeLessThan(200_000);
   }, 120_000);
 
   it('installs offline from the tarball into the example and lands in miniprogram_npm with "构建 npm"', () => {
