@@ -121,6 +121,20 @@ describe('chat page', () => {
     expect(answerText()).toContain('files=1');
   });
 
+  it('shows images the answer links inline and its files as links, with the Markdown as text', async () => {
+    openChat();
+    await type('FAKE_MEDIA show me');
+    await fire(page, '.send');
+    await waitFor(() => labels().length > 0, 'the answer');
+    const images = page.querySelectorAll('.bubble-assistant .generated-image');
+    expect(images.map((image: RenderedPage) => image.dom.getAttribute('data-src'))).toContain(
+      'https://example.com/chart.png',
+    );
+    expect(textOf(page, '.bubble-assistant .file-chip').join(' ')).toContain('report');
+    // The Markdown image is not rendered from the model's text, only named: the server's attachment is the image.
+    expect(answerText()).toContain('[图片: chart]');
+  });
+
   it('stop cancels the run on the server and offers a retry', async () => {
     openChat();
     await type('FAKE_HANG please wait');

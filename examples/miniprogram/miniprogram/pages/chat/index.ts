@@ -257,7 +257,11 @@ Component({
           if (conversationId) state.conversationId = conversationId;
         },
         onText: (text) => setter.set(`${path}.text`, text),
-        onTool: (status) => setter.set(`${path}.tool`, status),
+        // Not throttled: a tool that starts and ends within one interval must still be seen.
+        onTool: (status) => {
+          setter.flush();
+          this.setData({ [`${path}.tool`]: status });
+        },
         onCompleted: (result) => {
           setter.flush();
           const generated = generatedAttachments(result);
