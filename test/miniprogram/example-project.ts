@@ -1,4 +1,5 @@
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -71,4 +72,16 @@ export async function prepareExampleProject(config: ExampleConfig): Promise<Exam
   mkdirSync(dirname(link), { recursive: true });
   symlinkSync(npmDir, link, 'dir');
   return { root, miniprogram };
+}
+
+/**
+ * One module of the example, transpiled as DevTools would and loaded. The example is its own TypeScript project
+ * (CommonJS, wx typings), typechecked by the package test, so the repository's compiler never sees its files.
+ */
+export async function loadExampleModule(path: string): Promise<unknown> {
+  const source = join(EXAMPLE_DIR, 'miniprogram', path);
+  const output = await transform(readFileSync(source, 'utf8'), { loader: 'ts', format: 'cjs', target: 'es2017' });
+  const file = join(mkdtempSync(join(tmpdir(), 'example-module-')), 'module.cjs');
+  writeFileSync(file, output.code);
+  return createRequire(import.meta.url)(file);
 }

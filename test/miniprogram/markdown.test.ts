@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { parseInline, parseMarkdown } from '../../examples/miniprogram/miniprogram/utils/markdown.ts';
+import { loadExampleModule } from './example-project.ts';
+
+const { parseInline, parseMarkdown } = (await loadExampleModule('utils/markdown.ts')) as {
+  parseInline(text: string): unknown;
+  parseMarkdown(text: string): unknown;
+};
 
 describe('example Markdown subset', () => {
   it('splits blocks: headings, paragraphs, list items, quotes and fenced code', () => {
