@@ -20,6 +20,7 @@ export interface SdkErrorOptions {
   errors?: GraphQLErrorLike[];
 }
 
+/** Every failure the SDK reports: `code` says what went wrong (see SdkErrorCode), `status` the HTTP status if any. */
 export class SdkError extends Error {
   readonly code: SdkErrorCode;
   readonly status: number | undefined;

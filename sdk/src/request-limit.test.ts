@@ -63,4 +63,21 @@ describe('limitConcurrentRequests', () => {
     first.abort();
     expect(listeners).toEqual([listener]);
   });
+
+  it('frees the slot when a started request is aborted even if wx never calls back (iOS network drop)', () => {
+    const started: string[] = [];
+    const wx = {
+      request(options: WxRequestOptions) {
+        started.push(options.url);
+        return { abort() {} };
+      },
+    };
+    const limited = limitConcurrentRequests(wx, 1);
+    const first = limited.request({ url: 'a' });
+    limited.request({ url: 'b' });
+    first.abort();
+    first.abort();
+    limited.request({ url: 'c' });
+    expect(started).toEqual(['a', 'b']);
+  });
 });

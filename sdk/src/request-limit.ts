@@ -9,6 +9,8 @@ interface Queued {
 class DeferredTask implements WxRequestTask {
   real: WxRequestTask | undefined;
   aborted = false;
+  /** Frees the slot; also on abort, since a dead connection on iOS may never call back. */
+  release: () => void = () => undefined;
   readonly chunkListeners: Array<(chunk: WxChunk) => void> = [];
   readonly headerListeners: Array<(result: WxHeadersReceived) => void> = [];
   private readonly onAbortQueued: () => void;
@@ -24,8 +26,10 @@ class DeferredTask implements WxRequestTask {
   }
 
   abort(): void {
-    if (this.real) this.real.abort();
-    else if (!this.aborted) {
+    if (this.real) {
+      this.real.abort();
+      this.release();
+    } else if (!this.aborted) {
       this.aborted = true;
       this.onAbortQueued();
     }
@@ -77,6 +81,7 @@ export function limitConcurrentRequests(wx: WxLike, max: number): WxLike {
       released = true;
       release();
     };
+    entry.task.release = releaseOnce;
     entry.task.attach(
       wx.request({
         ...options,
