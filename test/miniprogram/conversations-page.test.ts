@@ -105,12 +105,19 @@ describe('conversation list page', () => {
     await fire(page, '.item-main');
     expect(wx.navigations.at(-1)).toBe(`/pages/chat/index?id=${id}`);
 
+    await user.sendChat({ conversationId: id, messages: [{ role: 'user', content: 'third, continued' }] });
     const chat = renderPage(project, 'chat');
     chat.instance.onLoad({ id });
     await waitFor(() => textOf(chat, '.bubble-user').length > 0, 'the stored messages');
-    expect(textOf(chat, '.bubble-user')).toEqual(['third']);
-    expect(textOf(chat, '.bubble-assistant .answer')[0]).toContain('ECHO: third');
+    // A page of two messages (the test's PAGE_SIZE): the latest turn, and a way to the earlier ones.
+    expect(textOf(chat, '.bubble-user')).toEqual(['third, continued']);
+    expect(textOf(chat, '.bubble-assistant .answer')[0]).toContain('ECHO: third, continued');
     expect(wx.titles.at(-1)).toBe('third');
+    await fire(chat, '.earlier');
+    await waitFor(() => textOf(chat, '.bubble-user').length === 2, 'the earlier messages');
+    expect(textOf(chat, '.bubble-user')).toEqual(['third', 'third, continued']);
+    expect(textOf(chat, '.ai-label')).toHaveLength(2);
+    expect(chat.querySelector('.earlier')).toBeFalsy();
     chat.instance.onUnload();
     chat.detach();
   });

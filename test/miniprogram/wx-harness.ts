@@ -30,6 +30,10 @@ export interface WxHarness {
   modalAnswers: ModalAnswer[];
   nextImages: PickedImage[];
   nextFiles: PickedFile[];
+  /** Codes `wx.login` hands out, in order (the fake WeChat server knows which user each one is). */
+  loginCodes: string[];
+  /** `wx.setStorageSync` and friends. */
+  storage: Map<string, unknown>;
   /** The app goes to the background: onAppHide listeners, then WeChat cuts open requests and blocks new ones. */
   hide(): void;
   /** Back to the foreground: requests work again, onAppShow listeners run. */
@@ -52,6 +56,8 @@ export function installWx(simulator: WxSimulator): WxHarness {
     modalAnswers: [],
     nextImages: [],
     nextFiles: [],
+    loginCodes: [],
+    storage: new Map(),
     hide() {
       for (const listener of [...hides]) listener();
       simulator.interruptOpenRequests();
@@ -107,6 +113,13 @@ export function installWx(simulator: WxSimulator): WxHarness {
     stopPullDownRefresh() {
       harness.stoppedPullDownRefresh++;
     },
+    login(options: { success?(result: { code: string }): void; fail?(result: { errMsg: string }): void }) {
+      const code = harness.loginCodes.shift();
+      later(() => (code ? options.success?.({ code }) : options.fail?.({ errMsg: 'login:fail no code scripted' })));
+    },
+    getStorageSync: (key: string) => (harness.storage.has(key) ? harness.storage.get(key) : ''),
+    setStorageSync: (key: string, value: unknown) => harness.storage.set(key, value),
+    removeStorageSync: (key: string) => harness.storage.delete(key),
     setClipboardData() {},
     previewImage() {},
     onAppShow: (listener: Listener) => shows.add(listener),

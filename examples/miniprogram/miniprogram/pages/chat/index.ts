@@ -38,6 +38,8 @@ interface Turn {
 /** What the page keeps outside `data` (never sent to the render thread). */
 interface ChatState {
   conversationId?: string;
+  /** Cursor of the oldest message shown, for loading earlier ones. */
+  earlierCursor?: string | null;
   run?: AnswerRun;
   lastTurn?: Turn;
   limits?: Limits | null;
@@ -92,6 +94,7 @@ Component({
     input: '',
     streaming: false,
     scrollTo: '',
+    hasEarlier: false,
   },
 
   methods: {
@@ -127,10 +130,38 @@ Component({
         }
         wx.setNavigationBarTitle({ title: conversation.title });
         const messages = conversation.messages.map(viewOfStored);
-        this.setData({ messages, scrollTo: `m${messages.length - 1}` });
+        const state = states.get(this);
+        if (state) state.earlierCursor = conversation.pageInfo.startCursor;
+        this.setData({
+          messages,
+          scrollTo: `m${messages.length - 1}`,
+          hasEarlier: conversation.pageInfo.hasPreviousPage,
+        });
         const last = conversation.messages[conversation.messages.length - 1];
         if (last && last.status === 'running' && last.runId) this.watchAnswer(messages.length - 1, last.runId);
       } catch (error) {
+        wx.showToast({ title: describeError(error), icon: 'none' });
+      }
+    },
+
+    /** Older messages, prepended (the only whole-list update; not while an answer streams into its path). */
+    async onLoadEarlier() {
+      const state = states.get(this);
+      if (!state?.conversationId || !state.earlierCursor || !this.data.hasEarlier || this.data.streaming) return;
+      const before = state.earlierCursor;
+      state.earlierCursor = null; // one load at a time
+      try {
+        const page = await getClient().getConversation(state.conversationId, { last: PAGE_SIZE, before });
+        if (!page || this.data.streaming) return;
+        const older = page.messages.map(viewOfStored);
+        state.earlierCursor = page.pageInfo.startCursor;
+        this.setData({
+          messages: older.concat(this.data.messages),
+          hasEarlier: page.pageInfo.hasPreviousPage,
+          scrollTo: `m${older.length}`,
+        });
+      } catch (error) {
+        state.earlierCursor = before;
         wx.showToast({ title: describeError(error), icon: 'none' });
       }
     },
