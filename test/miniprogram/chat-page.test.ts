@@ -152,6 +152,26 @@ describe('chat page', () => {
     expect(labels()).toEqual([]);
   });
 
+  it('shows a failed answer with its reason and retries the same turn', async () => {
+    openChat();
+    await type('FAKE_500 try again');
+    const gatewayCalls = server.gateway.requests.length;
+    await fire(page, '.send');
+    await waitFor(() => page.querySelector('.retry'), 'the retry button');
+    expect(textOf(page, '.bubble-assistant .error')[0]).toBeTruthy();
+    expect(labels()).toEqual([]);
+    const failedCalls = server.gateway.requests.length;
+
+    await fire(page, '.retry');
+    await waitFor(() => server.gateway.requests.length > failedCalls, 'the retried turn at the gateway');
+    await waitFor(() => page.querySelector('.retry'), 'the retry button again');
+    const asked = server.gateway.requests.slice(gatewayCalls).map((r) => JSON.stringify(r.body));
+    expect(asked.every((body) => body.includes('FAKE_500 try again'))).toBe(true);
+    // Still one user turn and one answer bubble: the retry reuses the failed answer's place.
+    expect(textOf(page, '.bubble-user')).toEqual(['FAKE_500 try again']);
+    expect(page.querySelectorAll('.bubble-assistant')).toHaveLength(1);
+  });
+
   it('resumes the answer when the app returns from the background, with nothing lost or repeated', async () => {
     openChat();
     const updates = recordSetData();
