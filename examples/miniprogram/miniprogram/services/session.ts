@@ -1,4 +1,5 @@
 import { isSdkError } from '@openclaw-minipro/sdk';
+import { API_KEY } from '../config';
 import { getClient } from './client';
 
 export type SessionStatus = 'active' | 'pending' | 'blocked';
@@ -23,12 +24,13 @@ function signInApi(client: object): SignInApi | undefined {
 }
 
 /**
- * Signs the user in (or re-reads their status with `refresh`). A server that only takes API keys has no accounts:
- * the configured key is then the whole identity and the user counts as active.
+ * Signs the user in with WeChat (or re-reads their status with `refresh`). With an API key configured (development
+ * against a server without WeChat sign-in) the key is the whole identity and the user counts as active.
  */
 export async function signIn(refresh = false): Promise<SessionState> {
+  if (API_KEY) return { status: 'active' };
   const api = signInApi(getClient());
-  if (!api) return { status: 'active' };
+  if (!api) throw new Error('This SDK version has no WeChat sign-in.');
   try {
     const user = refresh ? await api.me() : await api.signIn();
     return { status: user.status, approvalCode: user.approvalCode };
