@@ -187,6 +187,8 @@ export async function startServer(options: ServerOptions): Promise<Proc> {
       PORT: String(port),
       HOST: '127.0.0.1',
       API_KEYS: API_KEY,
+      // The bench drives thousands of turns a minute through one key: its rate limit is counted, never reached.
+      RATE_LIMIT_PER_MINUTE: '1000000000',
       OPENCLAW_GATEWAY_URL: options.gatewayUrl,
       OPENCLAW_GATEWAY_TOKEN: FAKE_TOKEN,
       // The HTTP fake by default (a loopback URL would otherwise select ws); the ws bench overrides it.

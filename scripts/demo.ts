@@ -1,16 +1,21 @@
 /**
- * `npm run demo`: the real server in front of the in-repo fake gateway, plus one scripted chat
- * (a plain answer, then a streamed one), so a newcomer sees the whole path with no OpenClaw installed.
+ * `npm run demo`: the real server in front of the in-repo fake gateway and fake WeChat API: a phone user signs in
+ * (pending, approved with the admin command, then chatting with its own token), then scripted chats with the API key
+ * (a plain answer, then a streamed one), so a newcomer sees the whole path with no OpenClaw or WeChat at hand.
  * The server keeps running afterwards for GraphiQL and curl.
  */
+import { execFileSync } from 'node:child_process';
 import { buildApp } from '../src/app.ts';
 import { loadConfig } from '../src/config/env.ts';
 import { startFakeGateway } from '../test/fake-gateway/fake-gateway.ts';
+import { startFakeWechat } from '../test/fake-wechat/fake-wechat.ts';
 
 const API_KEY = process.env.DEMO_API_KEY ?? 'demo-key-change-me-0123456789';
 const port = process.env.PORT ?? '12626';
 
 const gateway = await startFakeGateway({ token: 'demo-gateway-token', deltaDelayMs: 40 });
+const wechat = await startFakeWechat();
+const databaseUrl = process.env.DATABASE_URL ?? 'sqlite:./data/demo.sqlite';
 const config = loadConfig({
   NODE_ENV: 'development',
   LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
@@ -21,7 +26,12 @@ const config = loadConfig({
   OPENCLAW_TRANSPORT: 'http',
   HOST: '127.0.0.1',
   PORT: port,
-  DATABASE_URL: process.env.DATABASE_URL ?? 'sqlite:./data/demo.sqlite',
+  DATABASE_URL: databaseUrl,
+  WECHAT_APPID: wechat.appId,
+  WECHAT_SECRET: wechat.secret,
+  WECHAT_API_BASE: wechat.url,
+  AUTH_SECRET: 'demo-auth-secret-change-me-0123456789abcdef',
+  AUTH_CACHE_TTL_MS: '500',
 });
 const start = async () => {
   const { server } = await buildApp(config, undefined, { graphiqlApiKey: API_KEY });
@@ -30,8 +40,45 @@ const start = async () => {
 let { server, base } = await start();
 const headers = { 'content-type': 'application/json', 'x-api-key': API_KEY };
 
-console.log(`\nServer on ${base} (fake OpenClaw gateway on ${gateway.url})\n`);
-console.log('1) POST /api/chat (the legacy mini-program request)');
+console.log(`\nServer on ${base} (fake OpenClaw gateway on ${gateway.url}, fake WeChat API on ${wechat.url})\n`);
+
+console.log('0) WeChat sign-in: the phone sends its wx.login code, the server asks WeChat (code2Session)');
+const post = async (path: string, body: unknown, extra: Record<string, string> = {}) => {
+  const response = await fetch(`${base}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...extra },
+    body: JSON.stringify(body),
+  });
+  // biome-ignore lint/suspicious/noExplicitAny: demo output
+  return { status: response.status, json: (await response.json()) as any };
+};
+const signIn = await post('/api/auth/wechat', { code: 'code-demo-1' });
+const session = signIn.json;
+console.log(`   ${signIn.status} → user ${session.user.id}, status ${session.user.status}`);
+const userChat = () =>
+  post(
+    '/api/chat',
+    { messages: [{ role: 'user', content: 'Hello from a signed-in phone' }] },
+    {
+      authorization: `Bearer ${session.accessToken}`,
+    },
+  );
+if (session.user.status === 'pending') {
+  const refused = await userChat();
+  console.log(
+    `   chatting now: ${refused.status} ${refused.json.error.code} (code ${refused.json.error.approvalCode})`,
+  );
+  console.log(`   the operator runs: npm run admin -- users approve ${session.user.approvalCode}`);
+  const out = execFileSync(process.execPath, ['scripts/admin.ts', 'users', 'approve', session.user.approvalCode], {
+    env: { ...process.env, DATABASE_URL: databaseUrl },
+  });
+  console.log(`   ${out.toString().trim()}`);
+  await new Promise((resolve) => setTimeout(resolve, 600)); // AUTH_CACHE_TTL_MS
+}
+const allowed = await userChat();
+console.log(`   chatting with the access token: ${allowed.status} → ${allowed.json.choices?.[0]?.message.content}\n`);
+
+console.log('1) POST /api/chat with the API key (the legacy mini-program request)');
 const plain = await fetch(`${base}/api/chat`, {
   method: 'POST',
   headers,
@@ -100,6 +147,9 @@ for (const { node } of history.conversation.messages.edges) {
 }
 console.log('');
 console.log(`GraphiQL:  ${base}/graphql  (its Headers tab already holds the demo key)`);
+console.log(
+  `sign-in:   curl -X POST ${base}/api/auth/wechat -H 'content-type: application/json' -d '{"code":"code-you-1"}'`,
+);
 console.log(`curl:      curl -N ${base}/api/chat -H 'x-api-key: ${API_KEY}' -H 'content-type: application/json' \\`);
 console.log(`             -d '{"stream":true,"messages":[{"role":"user","content":"hello"}]}'`);
 console.log('\nCtrl-C to stop.');
@@ -107,6 +157,7 @@ console.log('\nCtrl-C to stop.');
 const stop = async () => {
   await server.close();
   await gateway.close();
+  await wechat.close();
   process.exit(0);
 };
 process.once('SIGINT', stop);

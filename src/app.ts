@@ -1,5 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
+import { AuthService } from './auth/auth-service.ts';
+import { createCallerAuthenticator } from './auth/authenticator.ts';
+import { createAccessTokens } from './auth/tokens.ts';
+import { UserDirectory } from './auth/user-directory.ts';
 import { type ConversationLayer, openConversationLayer } from './chat/conversation-layer.ts';
 import { RunRegistry } from './chat/run-registry.ts';
 import { type ChatGateway, ChatService } from './chat/service.ts';
@@ -9,15 +13,24 @@ import { createWsGateway } from './gateway/ws/create.ts';
 import { effectiveLimits } from './gateway/ws/limits.ts';
 import { registerGraphQL } from './graphql/routes.ts';
 import { registerAttachmentRoute } from './http/attachment-route.ts';
-import { type Authenticate, createAuthenticator, requireAuthentication } from './http/auth.ts';
+import { type Authenticate, requireAuthentication } from './http/auth.ts';
 import { registerBodyTimeouts } from './http/body-timeouts.ts';
 import { registerErrorHandling } from './http/errors.ts';
 import { registerHealth } from './http/health.ts';
 import { useLargeJsonBodies } from './http/json-body.ts';
 import { logAnsweredError } from './http/log-policy.ts';
 import { registerStreamHeaders } from './http/stream-headers.ts';
+import { openLimiterBackend } from './limits/backends.ts';
+import { ChatLimits } from './limits/chat-limits.ts';
+import { Counter, type LimiterBackend } from './limits/limiter.ts';
+import { createModeration } from './moderation/create.ts';
+import { registerRestAuth } from './rest/auth-route.ts';
 import { registerRestChat } from './rest/chat-route.ts';
+import { SessionStore } from './store/session-store.ts';
+import { UserStore } from './store/user-store.ts';
+import { WechatTokenStore } from './store/wechat-token-store.ts';
 import { registerTrpc } from './trpc/plugin.ts';
+import { createCode2Session } from './wechat/code2session.ts';
 
 export interface AppGateway extends ChatGateway {
   probe(signal: AbortSignal): Promise<ReadyState>;
@@ -33,6 +46,13 @@ export interface App {
   conversations: ConversationLayer | undefined;
   /** The gateway transport in use (the ws one exposes its connection's start-up outcome). */
   gateway: AppGateway;
+  /** WeChat sign-in and its users (absent when not configured). */
+  auth: AuthService | undefined;
+  users: UserStore | undefined;
+  sessions: SessionStore | undefined;
+  /** Per-principal rate and quota (its counters live in `limiterBackend`). */
+  limits: ChatLimits;
+  limiterBackend: LimiterBackend;
 }
 
 /** One log line per request (at completion, with status and time), not two. */
@@ -45,6 +65,8 @@ const REQUEST_ID = /^[\w.:-]{1,128}$/;
 export interface AppOptions {
   /** Prefilled in GraphiQL's Headers tab: for `npm run demo`, whose key is no secret. */
   graphiqlApiKey?: string;
+  /** Replaces the API-key check (tests: principals with a WeChat openid, until sign-in provides them). */
+  authenticate?: Authenticate;
 }
 
 /** Builds the whole server (not listening): one chat service, every surface mounted on it. */
@@ -76,17 +98,47 @@ export async function buildApp(config: Config, gateway?: AppGateway, options: Ap
   const runs = new RunRegistry(config.runs);
   const conversations =
     config.store.databaseUrl === 'none' ? undefined : await openConversationLayer(config.store, server.log);
+  const limiterBackend = await openLimiterBackend(conversations?.database);
+  const identity = config.wechat && conversations ? openIdentity(config, conversations, limiterBackend) : undefined;
+  const chatLimits = new ChatLimits({
+    backend: limiterBackend,
+    defaults: config.quotas,
+    maxActiveRunsPerUser: config.runs.maxActiveRunsPerUser,
+    directory: identity?.directory,
+    onError: (err) => server.log.error({ err }, "limits: recording a turn's tokens failed"),
+  });
+  const moderation = createModeration(
+    config,
+    server.log,
+    conversations ? new WechatTokenStore(conversations.database) : undefined,
+  );
+  if (moderation) {
+    server.log.info(
+      { scene: config.moderation.scene, review: config.moderation.review, fail: config.moderation.fail },
+      'MODERATION=wechat: user turns and answers of signed-in WeChat users are checked; API-key callers are not',
+    );
+  }
   const service = new ChatService({
+    admission: chatLimits,
     gateway: upstream,
     runs,
     limits,
     runTimeoutMs: config.runTimeoutMs,
     maxEventBytes: config.runMaxEventBytes,
     conversations,
+    moderation,
+    aiLabel: config.aiLabelText,
     onError: (error, run) =>
       logAnsweredError(run.log ?? server.log, error.code, error.message, error, { runId: run.id }),
   });
-  const authenticate = createAuthenticator(config.apiKeys);
+  const authenticate =
+    options.authenticate ??
+    createCallerAuthenticator({
+      apiKeys: config.apiKeys,
+      allowAnonymous: config.allowAnonymous,
+      ...(identity ? { sessions: { tokens: identity.tokens, directory: identity.directory } } : {}),
+    });
+  const auth = identity?.auth;
 
   server.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
@@ -99,6 +151,8 @@ export async function buildApp(config: Config, gateway?: AppGateway, options: Ap
   });
   server.addHook('onClose', async () => {
     if (!gateway) await upstream.close();
+    await identity?.close();
+    await limiterBackend.close();
     await conversations?.close();
   });
 
@@ -109,6 +163,7 @@ export async function buildApp(config: Config, gateway?: AppGateway, options: Ap
     probeTimeoutMs: config.gateway.connectTimeoutMs,
     cacheMs: config.gateway.readyCacheMs,
   });
+  if (auth) await server.register(async (scope) => registerRestAuth(scope, auth));
   await server.register(async (rest) => {
     // Only the REST shim keeps large base64 literals as bytes: GraphQL and tRPC read plain strings.
     requireAuthentication(rest, { authenticate });
@@ -118,12 +173,60 @@ export async function buildApp(config: Config, gateway?: AppGateway, options: Ap
   await registerGraphQL(server, {
     service,
     authenticate,
+    auth,
     limits,
     graphiql: config.graphiql,
     graphiqlApiKey: options.graphiqlApiKey,
     introspection: config.introspection,
   });
-  await registerTrpc(server, { service, authenticate });
+  await registerTrpc(server, { service, authenticate, auth });
 
-  return { server, service, runs, authenticate, conversations, gateway: upstream };
+  return {
+    server,
+    service,
+    runs,
+    authenticate,
+    conversations,
+    gateway: upstream,
+    auth,
+    users: identity?.directory.users,
+    sessions: identity?.directory.sessions,
+    limits: chatLimits,
+    limiterBackend,
+  };
+}
+
+/** WeChat sign-in over the store: users, sessions, tokens, the code2Session client. */
+function openIdentity(config: Config, conversations: ConversationLayer, backend: LimiterBackend) {
+  const wechat = config.wechat;
+  if (!wechat) throw new Error('WeChat sign-in is not configured');
+  const directory = new UserDirectory(
+    new UserStore(conversations.database),
+    new SessionStore(conversations.database),
+    config.access,
+  );
+  const tokens = createAccessTokens(wechat.authSecret, wechat.accessTtlSeconds);
+  const code2Session = createCode2Session(wechat);
+  const auth = new AuthService({
+    code2Session,
+    directory,
+    tokens,
+    accessTtlSeconds: wechat.accessTtlSeconds,
+    refreshTtlSeconds: wechat.refreshTtlSeconds,
+    signInLimit: { counter: new Counter(backend, 'signin', 60), perMinute: wechat.signInPerMinute },
+  });
+  // Ended session families (and their refresh-token hashes, by cascade) are deleted hourly.
+  const sweeper = setInterval(() => {
+    directory.sessions.sweepExpired().catch(() => {});
+  }, 3_600_000);
+  sweeper.unref();
+  return {
+    directory,
+    tokens,
+    auth,
+    async close() {
+      clearInterval(sweeper);
+      await code2Session.close();
+    },
+  };
 }

@@ -5,12 +5,38 @@ export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' |
 import type * as Types from './schema.ts';
 
 const TypedDocumentString = String as unknown as new (document: string, meta?: Record<string, unknown>) => string;
+export type AuthSessionFieldsFragment = { __typename: 'AuthSession', accessToken: string, expiresIn: number, refreshToken: string, user: { __typename: 'User', id: string, status: Types.UserStatus, approvalCode: string | null } };
+
+export type SignInWithWechatMutationVariables = Exact<{
+  code: string;
+}>;
+
+
+export type SignInWithWechatMutation = { __typename: 'Mutation', signInWithWechat: { __typename: 'AuthSession', accessToken: string, expiresIn: number, refreshToken: string, user: { __typename: 'User', id: string, status: Types.UserStatus, approvalCode: string | null } } };
+
+export type RefreshSessionMutationVariables = Exact<{
+  refreshToken: string;
+}>;
+
+
+export type RefreshSessionMutation = { __typename: 'Mutation', refreshSession: { __typename: 'AuthSession', accessToken: string, expiresIn: number, refreshToken: string, user: { __typename: 'User', id: string, status: Types.UserStatus, approvalCode: string | null } } };
+
+export type SignOutMutationVariables = Exact<{ [key: string]: never; }>;
+
+
+export type SignOutMutation = { __typename: 'Mutation', signOut: boolean };
+
+export type MeQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type MeQuery = { __typename: 'Query', me: { __typename: 'User', id: string, status: Types.UserStatus, approvalCode: string | null } };
+
 export type SendChatMutationVariables = Exact<{
   input: Types.SendChatInput;
 }>;
 
 
-export type SendChatMutation = { __typename: 'Mutation', sendChat: { __typename: 'ChatResult', runId: string, conversationId: string | null, model: string, finishReason: string | null, message: { __typename: 'ChatMessage', role: Types.ChatRole, content: string }, usage: { __typename: 'Usage', inputTokens: number, outputTokens: number, totalTokens: number } | null, attachments: Array<
+export type SendChatMutation = { __typename: 'Mutation', sendChat: { __typename: 'ChatResult', runId: string, conversationId: string | null, model: string, finishReason: string | null, aiGenerated: boolean, label: string | null, message: { __typename: 'ChatMessage', role: Types.ChatRole, content: string }, usage: { __typename: 'Usage', inputTokens: number, outputTokens: number, totalTokens: number } | null, attachments: Array<
       | { __typename: 'FileAttachment', url: string, name: string | null, mimeType: string | null, size: number | null }
       | { __typename: 'ImageAttachment', url: string, alt: string | null, mimeType: string | null, size: number | null }
     > } };
@@ -28,12 +54,12 @@ export type ChatStreamSubscriptionVariables = Exact<{
 
 
 export type ChatStreamSubscription = { __typename: 'Subscription', chatStream:
-    | { __typename: 'ChatCompleted', runId: string, eventId: string, result: { __typename: 'ChatResult', runId: string, conversationId: string | null, model: string, finishReason: string | null, message: { __typename: 'ChatMessage', role: Types.ChatRole, content: string }, usage: { __typename: 'Usage', inputTokens: number, outputTokens: number, totalTokens: number } | null, attachments: Array<
+    | { __typename: 'ChatCompleted', runId: string, eventId: string, result: { __typename: 'ChatResult', runId: string, conversationId: string | null, model: string, finishReason: string | null, aiGenerated: boolean, label: string | null, message: { __typename: 'ChatMessage', role: Types.ChatRole, content: string }, usage: { __typename: 'Usage', inputTokens: number, outputTokens: number, totalTokens: number } | null, attachments: Array<
           | { __typename: 'FileAttachment', url: string, name: string | null, mimeType: string | null, size: number | null }
           | { __typename: 'ImageAttachment', url: string, alt: string | null, mimeType: string | null, size: number | null }
         > } }
     | { __typename: 'ChatDelta', runId: string, eventId: string, text: string }
-    | { __typename: 'ChatFailed', runId: string, eventId: string, code: string, message: string }
+    | { __typename: 'ChatFailed', runId: string, eventId: string, code: string, message: string, retracted: boolean }
     | { __typename: 'ChatStarted', runId: string, eventId: string, conversationId: string | null }
     | { __typename: 'ChatToolCall', runId: string, eventId: string, name: string, phase: Types.ToolCallPhase, title: string | null, status: string | null }
    };
@@ -45,19 +71,19 @@ export type ChatEventsSubscriptionVariables = Exact<{
 
 
 export type ChatEventsSubscription = { __typename: 'Subscription', chatEvents:
-    | { __typename: 'ChatCompleted', runId: string, eventId: string, result: { __typename: 'ChatResult', runId: string, conversationId: string | null, model: string, finishReason: string | null, message: { __typename: 'ChatMessage', role: Types.ChatRole, content: string }, usage: { __typename: 'Usage', inputTokens: number, outputTokens: number, totalTokens: number } | null, attachments: Array<
+    | { __typename: 'ChatCompleted', runId: string, eventId: string, result: { __typename: 'ChatResult', runId: string, conversationId: string | null, model: string, finishReason: string | null, aiGenerated: boolean, label: string | null, message: { __typename: 'ChatMessage', role: Types.ChatRole, content: string }, usage: { __typename: 'Usage', inputTokens: number, outputTokens: number, totalTokens: number } | null, attachments: Array<
           | { __typename: 'FileAttachment', url: string, name: string | null, mimeType: string | null, size: number | null }
           | { __typename: 'ImageAttachment', url: string, alt: string | null, mimeType: string | null, size: number | null }
         > } }
     | { __typename: 'ChatDelta', runId: string, eventId: string, text: string }
-    | { __typename: 'ChatFailed', runId: string, eventId: string, code: string, message: string }
+    | { __typename: 'ChatFailed', runId: string, eventId: string, code: string, message: string, retracted: boolean }
     | { __typename: 'ChatStarted', runId: string, eventId: string, conversationId: string | null }
     | { __typename: 'ChatToolCall', runId: string, eventId: string, name: string, phase: Types.ToolCallPhase, title: string | null, status: string | null }
    };
 
 export type ConversationFieldsFragment = { __typename: 'Conversation', id: string, title: string, createdAt: string, updatedAt: string };
 
-export type MessageFieldsFragment = { __typename: 'Message', id: string, role: Types.ChatRole, content: string, status: Types.MessageStatus | null, runId: string | null, finishReason: string | null, errorCode: string | null, createdAt: string, usage: { __typename: 'Usage', inputTokens: number, outputTokens: number, totalTokens: number } | null, attachments: Array<
+export type MessageFieldsFragment = { __typename: 'Message', id: string, role: Types.ChatRole, content: string, status: Types.MessageStatus | null, runId: string | null, finishReason: string | null, errorCode: string | null, aiGenerated: boolean, label: string | null, createdAt: string, usage: { __typename: 'Usage', inputTokens: number, outputTokens: number, totalTokens: number } | null, attachments: Array<
     | { __typename: 'FileAttachment', url: string, name: string | null, mimeType: string | null, size: number | null }
     | { __typename: 'ImageAttachment', url: string, alt: string | null, mimeType: string | null, size: number | null }
   > };
@@ -79,7 +105,7 @@ export type ConversationQueryVariables = Exact<{
 }>;
 
 
-export type ConversationQuery = { __typename: 'Query', conversation: { __typename: 'Conversation', id: string, title: string, createdAt: string, updatedAt: string, messages: { __typename: 'MessageConnection', edges: Array<{ __typename: 'MessageEdge', cursor: string, node: { __typename: 'Message', id: string, role: Types.ChatRole, content: string, status: Types.MessageStatus | null, runId: string | null, finishReason: string | null, errorCode: string | null, createdAt: string, usage: { __typename: 'Usage', inputTokens: number, outputTokens: number, totalTokens: number } | null, attachments: Array<
+export type ConversationQuery = { __typename: 'Query', conversation: { __typename: 'Conversation', id: string, title: string, createdAt: string, updatedAt: string, messages: { __typename: 'MessageConnection', edges: Array<{ __typename: 'MessageEdge', cursor: string, node: { __typename: 'Message', id: string, role: Types.ChatRole, content: string, status: Types.MessageStatus | null, runId: string | null, finishReason: string | null, errorCode: string | null, aiGenerated: boolean, label: string | null, createdAt: string, usage: { __typename: 'Usage', inputTokens: number, outputTokens: number, totalTokens: number } | null, attachments: Array<
             | { __typename: 'FileAttachment', url: string, name: string | null, mimeType: string | null, size: number | null }
             | { __typename: 'ImageAttachment', url: string, alt: string | null, mimeType: string | null, size: number | null }
           > } }>, pageInfo: { __typename: 'PageInfo', hasNextPage: boolean, hasPreviousPage: boolean, startCursor: string | null, endCursor: string | null } } } | null };
@@ -92,6 +118,13 @@ export type RenameConversationMutationVariables = Exact<{
 
 export type RenameConversationMutation = { __typename: 'Mutation', renameConversation: { __typename: 'Conversation', id: string, title: string, createdAt: string, updatedAt: string } };
 
+export type ResetConversationMutationVariables = Exact<{
+  id: string;
+}>;
+
+
+export type ResetConversationMutation = { __typename: 'Mutation', resetConversation: { __typename: 'Conversation', id: string, title: string, createdAt: string, updatedAt: string } };
+
 export type DeleteConversationMutationVariables = Exact<{
   id: string;
 }>;
@@ -99,19 +132,19 @@ export type DeleteConversationMutationVariables = Exact<{
 
 export type DeleteConversationMutation = { __typename: 'Mutation', deleteConversation: boolean };
 
-export type ChatResultFieldsFragment = { __typename: 'ChatResult', runId: string, conversationId: string | null, model: string, finishReason: string | null, message: { __typename: 'ChatMessage', role: Types.ChatRole, content: string }, usage: { __typename: 'Usage', inputTokens: number, outputTokens: number, totalTokens: number } | null, attachments: Array<
+export type ChatResultFieldsFragment = { __typename: 'ChatResult', runId: string, conversationId: string | null, model: string, finishReason: string | null, aiGenerated: boolean, label: string | null, message: { __typename: 'ChatMessage', role: Types.ChatRole, content: string }, usage: { __typename: 'Usage', inputTokens: number, outputTokens: number, totalTokens: number } | null, attachments: Array<
     | { __typename: 'FileAttachment', url: string, name: string | null, mimeType: string | null, size: number | null }
     | { __typename: 'ImageAttachment', url: string, alt: string | null, mimeType: string | null, size: number | null }
   > };
 
-type ChatEventFields_ChatCompleted_Fragment = { __typename: 'ChatCompleted', runId: string, eventId: string, result: { __typename: 'ChatResult', runId: string, conversationId: string | null, model: string, finishReason: string | null, message: { __typename: 'ChatMessage', role: Types.ChatRole, content: string }, usage: { __typename: 'Usage', inputTokens: number, outputTokens: number, totalTokens: number } | null, attachments: Array<
+type ChatEventFields_ChatCompleted_Fragment = { __typename: 'ChatCompleted', runId: string, eventId: string, result: { __typename: 'ChatResult', runId: string, conversationId: string | null, model: string, finishReason: string | null, aiGenerated: boolean, label: string | null, message: { __typename: 'ChatMessage', role: Types.ChatRole, content: string }, usage: { __typename: 'Usage', inputTokens: number, outputTokens: number, totalTokens: number } | null, attachments: Array<
       | { __typename: 'FileAttachment', url: string, name: string | null, mimeType: string | null, size: number | null }
       | { __typename: 'ImageAttachment', url: string, alt: string | null, mimeType: string | null, size: number | null }
     > } };
 
 type ChatEventFields_ChatDelta_Fragment = { __typename: 'ChatDelta', runId: string, eventId: string, text: string };
 
-type ChatEventFields_ChatFailed_Fragment = { __typename: 'ChatFailed', runId: string, eventId: string, code: string, message: string };
+type ChatEventFields_ChatFailed_Fragment = { __typename: 'ChatFailed', runId: string, eventId: string, code: string, message: string, retracted: boolean };
 
 type ChatEventFields_ChatStarted_Fragment = { __typename: 'ChatStarted', runId: string, eventId: string, conversationId: string | null };
 
@@ -141,6 +174,18 @@ export type LimitsQueryVariables = Exact<{ [key: string]: never; }>;
 
 export type LimitsQuery = { __typename: 'Query', limits: { __typename: 'Limits', maxImageBytes: number, maxFileBytes: number, maxImages: number, maxFiles: number, imageMimeTypes: Array<string>, fileMimeTypes: Array<string> } };
 
+export const AuthSessionFieldsFragmentDoc = new TypedDocumentString(`
+    fragment AuthSessionFields on AuthSession {
+  accessToken
+  expiresIn
+  refreshToken
+  user {
+    id
+    status
+    approvalCode
+  }
+}
+    `, {"fragmentName":"AuthSessionFields"});
 export const ConversationFieldsFragmentDoc = new TypedDocumentString(`
     fragment ConversationFields on Conversation {
   id
@@ -185,6 +230,8 @@ export const MessageFieldsFragmentDoc = new TypedDocumentString(`
   }
   finishReason
   errorCode
+  aiGenerated
+  label
   createdAt
   attachments {
     ...AttachmentFields
@@ -234,6 +281,8 @@ export const ChatResultFieldsFragmentDoc = new TypedDocumentString(`
   attachments {
     ...AttachmentFields
   }
+  aiGenerated
+  label
 }
     fragment UsageFields on Usage {
   inputTokens
@@ -280,6 +329,7 @@ export const ChatEventFieldsFragmentDoc = new TypedDocumentString(`
     eventId
     code
     message
+    retracted
   }
   ... on ChatToolCall {
     runId
@@ -305,6 +355,8 @@ export const ChatEventFieldsFragmentDoc = new TypedDocumentString(`
   attachments {
     ...AttachmentFields
   }
+  aiGenerated
+  label
 }
 fragment UsageFields on Usage {
   inputTokens
@@ -326,6 +378,52 @@ fragment AttachmentFields on Attachment {
     size
   }
 }`, {"fragmentName":"ChatEventFields"});
+export const SignInWithWechatDocument = new TypedDocumentString(`
+    mutation SignInWithWechat($code: String!) {
+  signInWithWechat(code: $code) {
+    ...AuthSessionFields
+  }
+}
+    fragment AuthSessionFields on AuthSession {
+  accessToken
+  expiresIn
+  refreshToken
+  user {
+    id
+    status
+    approvalCode
+  }
+}`);
+export const RefreshSessionDocument = new TypedDocumentString(`
+    mutation RefreshSession($refreshToken: String!) {
+  refreshSession(refreshToken: $refreshToken) {
+    ...AuthSessionFields
+  }
+}
+    fragment AuthSessionFields on AuthSession {
+  accessToken
+  expiresIn
+  refreshToken
+  user {
+    id
+    status
+    approvalCode
+  }
+}`);
+export const SignOutDocument = new TypedDocumentString(`
+    mutation SignOut {
+  signOut
+}
+    `);
+export const MeDocument = new TypedDocumentString(`
+    query Me {
+  me {
+    id
+    status
+    approvalCode
+  }
+}
+    `);
 export const SendChatDocument = new TypedDocumentString(`
     mutation SendChat($input: SendChatInput!) {
   sendChat(input: $input) {
@@ -347,6 +445,8 @@ export const SendChatDocument = new TypedDocumentString(`
   attachments {
     ...AttachmentFields
   }
+  aiGenerated
+  label
 }
 fragment UsageFields on Usage {
   inputTokens
@@ -394,6 +494,8 @@ export const ChatStreamDocument = new TypedDocumentString(`
   attachments {
     ...AttachmentFields
   }
+  aiGenerated
+  label
 }
 fragment ChatEventFields on ChatEvent {
   __typename
@@ -419,6 +521,7 @@ fragment ChatEventFields on ChatEvent {
     eventId
     code
     message
+    retracted
   }
   ... on ChatToolCall {
     runId
@@ -470,6 +573,8 @@ export const ChatEventsDocument = new TypedDocumentString(`
   attachments {
     ...AttachmentFields
   }
+  aiGenerated
+  label
 }
 fragment ChatEventFields on ChatEvent {
   __typename
@@ -495,6 +600,7 @@ fragment ChatEventFields on ChatEvent {
     eventId
     code
     message
+    retracted
   }
   ... on ChatToolCall {
     runId
@@ -585,6 +691,8 @@ fragment MessageFields on Message {
   }
   finishReason
   errorCode
+  aiGenerated
+  label
   createdAt
   attachments {
     ...AttachmentFields
@@ -628,6 +736,18 @@ export const RenameConversationDocument = new TypedDocumentString(`
   createdAt
   updatedAt
 }`);
+export const ResetConversationDocument = new TypedDocumentString(`
+    mutation ResetConversation($id: ID!) {
+  resetConversation(id: $id) {
+    ...ConversationFields
+  }
+}
+    fragment ConversationFields on Conversation {
+  id
+  title
+  createdAt
+  updatedAt
+}`);
 export const DeleteConversationDocument = new TypedDocumentString(`
     mutation DeleteConversation($id: ID!) {
   deleteConversation(id: $id)
@@ -648,6 +768,18 @@ export const LimitsDocument = new TypedDocumentString(`
 export type Requester<C = {}> = <R, V>(doc: string, vars?: V, options?: C) => Promise<R> | AsyncIterable<R>
 export function getSdk<C>(requester: Requester<C>) {
   return {
+    SignInWithWechat(variables: SignInWithWechatMutationVariables, options?: C): Promise<SignInWithWechatMutation> {
+      return requester<SignInWithWechatMutation, SignInWithWechatMutationVariables>(SignInWithWechatDocument, variables, options) as Promise<SignInWithWechatMutation>;
+    },
+    RefreshSession(variables: RefreshSessionMutationVariables, options?: C): Promise<RefreshSessionMutation> {
+      return requester<RefreshSessionMutation, RefreshSessionMutationVariables>(RefreshSessionDocument, variables, options) as Promise<RefreshSessionMutation>;
+    },
+    SignOut(variables?: SignOutMutationVariables, options?: C): Promise<SignOutMutation> {
+      return requester<SignOutMutation, SignOutMutationVariables>(SignOutDocument, variables, options) as Promise<SignOutMutation>;
+    },
+    Me(variables?: MeQueryVariables, options?: C): Promise<MeQuery> {
+      return requester<MeQuery, MeQueryVariables>(MeDocument, variables, options) as Promise<MeQuery>;
+    },
     SendChat(variables: SendChatMutationVariables, options?: C): Promise<SendChatMutation> {
       return requester<SendChatMutation, SendChatMutationVariables>(SendChatDocument, variables, options) as Promise<SendChatMutation>;
     },
@@ -668,6 +800,9 @@ export function getSdk<C>(requester: Requester<C>) {
     },
     RenameConversation(variables: RenameConversationMutationVariables, options?: C): Promise<RenameConversationMutation> {
       return requester<RenameConversationMutation, RenameConversationMutationVariables>(RenameConversationDocument, variables, options) as Promise<RenameConversationMutation>;
+    },
+    ResetConversation(variables: ResetConversationMutationVariables, options?: C): Promise<ResetConversationMutation> {
+      return requester<ResetConversationMutation, ResetConversationMutationVariables>(ResetConversationDocument, variables, options) as Promise<ResetConversationMutation>;
     },
     DeleteConversation(variables: DeleteConversationMutationVariables, options?: C): Promise<DeleteConversationMutation> {
       return requester<DeleteConversationMutation, DeleteConversationMutationVariables>(DeleteConversationDocument, variables, options) as Promise<DeleteConversationMutation>;

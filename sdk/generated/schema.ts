@@ -16,6 +16,17 @@ export type AttachmentInput =
   { file: FileAttachmentInput; image?: never; }
   |  { file?: never; image: ImageAttachmentInput; };
 
+/** Send accessToken as `Authorization: Bearer`; before it expires (or on TOKEN_EXPIRED) call refreshSession. */
+export type AuthSession = {
+  __typename: 'AuthSession';
+  accessToken: Scalars['String']['output'];
+  /** Seconds until accessToken expires. */
+  expiresIn: Scalars['Int']['output'];
+  /** Single use: each refresh returns a new one; presenting a used one ends the session everywhere. */
+  refreshToken: Scalars['String']['output'];
+  user: User;
+};
+
 export type ChatCompleted = {
   __typename: 'ChatCompleted';
   conversationId: Maybe<Scalars['ID']['output']>;
@@ -39,6 +50,8 @@ export type ChatFailed = {
   code: Scalars['String']['output'];
   eventId: Scalars['String']['output'];
   message: Scalars['String']['output'];
+  /** Content moderation withdrew the answer (code CONTENT_REJECTED, or UPSTREAM_UNAVAILABLE when it could not be checked): remove whatever the app showed of it. */
+  retracted: Scalars['Boolean']['output'];
   runId: Scalars['ID']['output'];
 };
 
@@ -55,9 +68,13 @@ export type ChatMessageInput = {
 
 export type ChatResult = {
   __typename: 'ChatResult';
+  /** True: the answer is AI-generated content, which WeChat requires the app to label as such. */
+  aiGenerated: Scalars['Boolean']['output'];
   attachments: Array<Attachment>;
   conversationId: Maybe<Scalars['ID']['output']>;
   finishReason: Maybe<Scalars['String']['output']>;
+  /** The label to show under the answer, e.g. "内容由AI生成" (AI_LABEL_TEXT). */
+  label: Maybe<Scalars['String']['output']>;
   message: ChatMessage;
   model: Scalars['String']['output'];
   runId: Scalars['ID']['output'];
@@ -116,7 +133,7 @@ export type ConversationEdge = {
   node: Conversation;
 };
 
-/** A file: one the user sent (a signed URL, valid for minutes) or one the assistant's answer links to. */
+/** A file: one the user sent or the agent generated (our signed URL, valid for minutes; read the message again for a fresh one), or one the assistant's answer links to. */
 export type FileAttachment = {
   __typename: 'FileAttachment';
   mimeType: Maybe<Scalars['String']['output']>;
@@ -134,9 +151,10 @@ export type FileAttachmentInput = {
   name: Scalars['String']['input'];
 };
 
-/** An image: one the user sent (a signed URL, valid for minutes) or one the assistant's answer links to. */
+/** An image: one the user sent or the agent generated (our signed URL, valid for minutes; read the message again for a fresh one), or one the assistant's answer links to. */
 export type ImageAttachment = {
   __typename: 'ImageAttachment';
+  /** The file name, when known. */
   alt: Maybe<Scalars['String']['output']>;
   mimeType: Maybe<Scalars['String']['output']>;
   /** Bytes. */
@@ -167,15 +185,19 @@ export type Limits = {
 /** One turn of a stored conversation. Assistant messages carry their run's outcome. */
 export type Message = {
   __typename: 'Message';
+  /** True for assistant messages: AI-generated content the app must label. */
+  aiGenerated: Scalars['Boolean']['output'];
   /** The user's uploads (signed URLs minted on each read, valid for minutes) and produced media. */
   attachments: Array<Attachment>;
-  /** The partial text when the answer did not complete. */
+  /** The partial text when the answer did not complete; empty for an answer moderation withdrew (status `hidden`). */
   content: Scalars['String']['output'];
   /** ISO-8601 with milliseconds. */
   createdAt: Scalars['String']['output'];
   errorCode: Maybe<Scalars['String']['output']>;
   finishReason: Maybe<Scalars['String']['output']>;
   id: Scalars['ID']['output'];
+  /** The label to show under an assistant message (AI_LABEL_TEXT); null for other roles. */
+  label: Maybe<Scalars['String']['output']>;
   role: ChatRole;
   runId: Maybe<Scalars['ID']['output']>;
   status: Maybe<MessageStatus>;
@@ -198,7 +220,9 @@ export type MessageStatus =
   | 'cancelled'
   | 'completed'
   | 'failed'
+  | 'hidden'
   | 'interrupted'
+  | 'rejected'
   | 'running';
 
 export type Mutation = {
@@ -207,10 +231,18 @@ export type Mutation = {
   cancelChat: Scalars['Boolean']['output'];
   /** Deletes its messages and the attachments only it holds. NOT_FOUND when missing or not the caller’s. */
   deleteConversation: Scalars['Boolean']['output'];
+  /** A new access token and refresh token for a refresh token (which stops working). Needs no credentials. */
+  refreshSession: AuthSession;
   /** NOT_FOUND when it does not exist or is not the caller’s. */
   renameConversation: Conversation;
+  /** Starts a fresh agent session for the next turn: the stored messages stay, the agent no longer sees them. NOT_FOUND when missing or not the caller’s. */
+  resetConversation: Conversation;
   /** One turn, answered when complete. Prefer the chatStream subscription on phones (60 s request cap). */
   sendChat: ChatResult;
+  /** Exchanges a wx.login() code for a session. Needs no credentials. */
+  signInWithWechat: AuthSession;
+  /** Ends the caller's session: its refresh token and access tokens stop working. */
+  signOut: Scalars['Boolean']['output'];
 };
 
 
@@ -224,14 +256,29 @@ export type MutationDeleteConversationArgs = {
 };
 
 
+export type MutationRefreshSessionArgs = {
+  refreshToken: Scalars['String']['input'];
+};
+
+
 export type MutationRenameConversationArgs = {
   id: Scalars['ID']['input'];
   title: Scalars['String']['input'];
 };
 
 
+export type MutationResetConversationArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
 export type MutationSendChatArgs = {
   input: SendChatInput;
+};
+
+
+export type MutationSignInWithWechatArgs = {
+  code: Scalars['String']['input'];
 };
 
 export type PageInfo = {
@@ -249,6 +296,8 @@ export type Query = {
   /** The caller's conversations, newest activity first. */
   conversations: ConversationConnection;
   limits: Limits;
+  /** The caller: its status tells a mini-program to show 'waiting for approval' instead of retrying. */
+  me: User;
 };
 
 
@@ -313,3 +362,18 @@ export type Usage = {
   outputTokens: Scalars['Int']['output'];
   totalTokens: Scalars['Int']['output'];
 };
+
+/** The signed-in user (an API key reads as an active user named after the key). */
+export type User = {
+  __typename: 'User';
+  /** While pending: the short code to show the operator, who approves it with `npm run admin`. */
+  approvalCode: Maybe<Scalars['String']['output']>;
+  id: Scalars['ID']['output'];
+  status: UserStatus;
+};
+
+/** active: may chat; pending: waits for the operator (show approvalCode); blocked: refused everywhere. */
+export type UserStatus =
+  | 'active'
+  | 'blocked'
+  | 'pending';

@@ -3,6 +3,11 @@ import { isSdkError, SdkError } from './errors.ts';
 export interface GetTokenOptions {
   /** Set on the retry after a 401: the cached token was rejected. */
   forceRefresh: boolean;
+  /**
+   * With forceRefresh: the token that was refused. A supplier shared by concurrent calls returns its newer token
+   * instead of refreshing again when another call already replaced this one.
+   */
+  rejectedToken?: string;
 }
 
 export type TokenSupplier = (options: GetTokenOptions) => string | Promise<string>;
@@ -15,8 +20,8 @@ interface AuthOptions {
 export interface Auth {
   /** Whether a 401 is worth one retry with a fresh token. */
   readonly canRefresh: boolean;
-  /** Rejects with an SdkError when the token supplier fails. */
-  headers(forceRefresh: boolean): Promise<Record<string, string>>;
+  /** Rejects with an SdkError when the token supplier fails. `rejected`: the Authorization header refused. */
+  headers(forceRefresh: boolean, rejected?: string): Promise<Record<string, string>>;
 }
 
 // No destructuring in SDK sources: esbuild cannot lower it for iOS 11, whose engine has destructuring bugs.
@@ -25,13 +30,14 @@ export function createAuth(options: AuthOptions): Auth {
   const getToken = options.getToken;
   return {
     canRefresh: getToken !== undefined,
-    async headers(forceRefresh) {
+    async headers(forceRefresh, rejected) {
       const headers: Record<string, string> = {};
       if (apiKey) headers['X-Api-Key'] = apiKey;
       if (getToken) {
         let token: string;
+        const rejectedToken = rejected ? rejected.replace(/^Bearer /, '') : undefined;
         try {
-          token = await getToken({ forceRefresh });
+          token = await getToken(rejectedToken ? { forceRefresh, rejectedToken } : { forceRefresh });
         } catch (error) {
           // The app's own supplier failed: reported like every other failure, as an SdkError.
           if (isSdkError(error)) throw error;

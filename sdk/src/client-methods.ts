@@ -87,6 +87,11 @@ export function createClientMethods(
       return (await sdk.RenameConversation({ id, title })).renameConversation;
     },
 
+    /** Starts a fresh agent session for the next turn: the stored messages stay, the agent no longer sees them. */
+    async resetConversation(id: string): Promise<Conversation> {
+      return (await sdk.ResetConversation({ id })).resetConversation;
+    },
+
     /** Deletes a conversation and its messages; resolves to whether it existed. */
     async deleteConversation(id: string): Promise<boolean> {
       return (await sdk.DeleteConversation({ id })).deleteConversation;

@@ -26,6 +26,28 @@ describe('errorFromResponse', () => {
   });
 });
 
+describe('typed details', () => {
+  it('carries retryAfter, approvalCode and resetAt from GraphQL extensions', () => {
+    const quota = errorFromResponse(200, {
+      errors: [
+        {
+          message: 'Used up.',
+          extensions: { code: 'QUOTA_EXCEEDED', retryAfter: 60, resetAt: '2026-01-02T00:00:00.000Z' },
+        },
+      ],
+    });
+    expect(quota).toMatchObject({ code: 'QUOTA_EXCEEDED', retryAfter: 60, resetAt: '2026-01-02T00:00:00.000Z' });
+    const pending = errorFromResponse(403, {
+      errors: [{ message: 'Wait.', extensions: { code: 'PENDING_APPROVAL', approvalCode: 'ABC234' } }],
+    });
+    expect(pending).toMatchObject({ code: 'PENDING_APPROVAL', approvalCode: 'ABC234', status: 403 });
+  });
+
+  it('reads a bare 403 as FORBIDDEN', () => {
+    expect(errorFromResponse(403, undefined)).toMatchObject({ code: 'FORBIDDEN' });
+  });
+});
+
 describe('errorFromFail', () => {
   it('maps wx fail messages', () => {
     expect(errorFromFail('request:fail timeout').code).toBe('TIMEOUT');

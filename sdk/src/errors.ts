@@ -12,10 +12,20 @@ export type SdkErrorCode =
 
 export interface GraphQLErrorLike {
   message?: string;
-  extensions?: { code?: unknown };
+  extensions?: { code?: unknown; retryAfter?: unknown; approvalCode?: unknown; resetAt?: unknown };
 }
 
-export interface SdkErrorOptions {
+/** What a caller acts on besides the code: when to retry, what to show the operator, when a quota resets. */
+export interface SdkErrorDetails {
+  /** RATE_LIMITED, QUOTA_EXCEEDED, a busy upstream: seconds to wait before retrying. */
+  retryAfter?: number;
+  /** PENDING_APPROVAL: the code the user shows the operator. */
+  approvalCode?: string;
+  /** QUOTA_EXCEEDED: when the daily quota resets (ISO 8601). */
+  resetAt?: string;
+}
+
+export interface SdkErrorOptions extends SdkErrorDetails {
   status?: number;
   errors?: GraphQLErrorLike[];
 }
@@ -26,6 +36,9 @@ export class SdkError extends Error {
   readonly status: number | undefined;
   /** The GraphQL `errors` array when the failure came from one. */
   readonly errors: GraphQLErrorLike[] | undefined;
+  readonly retryAfter: number | undefined;
+  readonly approvalCode: string | undefined;
+  readonly resetAt: string | undefined;
 
   constructor(code: SdkErrorCode, message: string, options: SdkErrorOptions = {}) {
     super(message);
@@ -33,7 +46,26 @@ export class SdkError extends Error {
     this.code = code;
     this.status = options.status;
     this.errors = options.errors;
+    this.retryAfter = options.retryAfter;
+    this.approvalCode = options.approvalCode;
+    this.resetAt = options.resetAt;
   }
+}
+
+/** Picks the typed details out of GraphQL `extensions` or a REST `error` envelope. */
+export function detailsOf(source: unknown): SdkErrorDetails {
+  const details: SdkErrorDetails = {};
+  if (source === null || typeof source !== 'object') return details;
+  const fields = source as { retryAfter?: unknown; approvalCode?: unknown; resetAt?: unknown };
+  if (typeof fields.retryAfter === 'number') details.retryAfter = fields.retryAfter;
+  if (typeof fields.approvalCode === 'string') details.approvalCode = fields.approvalCode;
+  if (typeof fields.resetAt === 'string') details.resetAt = fields.resetAt;
+  return details;
+}
+
+/** The access token was refused in a way a refresh (or, failing that, a new sign-in) can fix. */
+export function isRefreshable(error: { code: SdkErrorCode }): boolean {
+  return error.code === 'TOKEN_EXPIRED' || error.code === 'UNAUTHENTICATED';
 }
 
 /** Works across JS realms, where `instanceof` does not. */
@@ -44,7 +76,7 @@ export function isSdkError(error: unknown): error is SdkError {
 const CODE_BY_STATUS: Record<number, SdkErrorCode> = {
   400: 'INVALID_INPUT',
   401: 'UNAUTHENTICATED',
-  403: 'UNAUTHENTICATED',
+  403: 'FORBIDDEN',
   404: 'NOT_FOUND',
   413: 'PAYLOAD_TOO_LARGE',
   429: 'RATE_LIMITED',
@@ -65,7 +97,14 @@ function errorFromGraphQLErrors(errors: GraphQLErrorLike[], status: number): Sdk
   const first = errors[0] ?? {};
   const code = first.extensions && typeof first.extensions.code === 'string' ? first.extensions.code : undefined;
   const message = typeof first.message === 'string' ? first.message : 'Request failed.';
-  return new SdkError(code ?? codeForStatus(status), message, { status, errors });
+  const details = detailsOf(first.extensions);
+  return new SdkError(code ?? codeForStatus(status), message, {
+    status,
+    errors,
+    retryAfter: details.retryAfter,
+    approvalCode: details.approvalCode,
+    resetAt: details.resetAt,
+  });
 }
 
 function graphQLErrorsOf(body: unknown): GraphQLErrorLike[] | undefined {
@@ -86,10 +125,11 @@ export function errorFromResponse(status: number, body: unknown): SdkError | und
   if (envelope !== null && typeof envelope === 'object') {
     const code = (envelope as { code?: unknown }).code;
     const message = (envelope as { message?: unknown }).message;
+    const details = detailsOf(envelope);
     return new SdkError(
       typeof code === 'string' ? code : codeForStatus(status),
       typeof message === 'string' ? message : `HTTP ${status}`,
-      { status },
+      { status, approvalCode: details.approvalCode, resetAt: details.resetAt },
     );
   }
   return new SdkError(codeForStatus(status), `HTTP ${status}`, { status });

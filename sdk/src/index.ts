@@ -18,7 +18,7 @@ export type {
   StoredMessage,
 } from './client-methods.ts';
 export type { RequestOptions } from './context.ts';
-export { isSdkError, SdkError, type SdkErrorCode } from './errors.ts';
+export { isSdkError, SdkError, type SdkErrorCode, type SdkErrorDetails } from './errors.ts';
 export {
   type FileAttachmentInput,
   type ImageAttachmentInput,
@@ -31,8 +31,10 @@ export {
   type WxFileSystemLike,
 } from './files.ts';
 export { mimeTypeFromFileName } from './mime.ts';
+export { isRetraction } from './moderation.ts';
 export { limitConcurrentRequests } from './request-limit.ts';
 export { type SseEvent, SseParser } from './sse.ts';
 export type { Subscription } from './subscription.ts';
 export { decodeUtf8, encodeUtf8, Utf8Decoder } from './utf8.ts';
+export type { AuthSessionData, SessionUser } from './wechat-session.ts';
 export type { WxLike, WxRequestOptions, WxRequestTask } from './wx-types.ts';

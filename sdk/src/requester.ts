@@ -7,7 +7,7 @@ import {
   type RequestOptions,
   type TransportContext,
 } from './context.ts';
-import { errorFromResponse, SdkError } from './errors.ts';
+import { errorFromResponse, isRefreshable, SdkError } from './errors.ts';
 import { wxRequest } from './http.ts';
 import { subscribe } from './subscription.ts';
 
@@ -16,15 +16,16 @@ const JSON_HEADERS = {
   Accept: 'application/graphql-response+json, application/json',
 };
 
-/** Runs a query or mutation; a 401 is retried once with a refreshed token when a token supplier exists. */
+/** Runs a query or mutation; a refused token is retried once with a refreshed one when a token supplier exists. */
 export async function execute<R>(
   context: TransportContext,
   body: GraphQLRequestBody,
   extraHeader: Record<string, string> = {},
 ): Promise<R> {
   let forceRefresh = false;
+  let rejected: string | undefined;
   for (;;) {
-    const authHeader = await context.auth.headers(forceRefresh);
+    const authHeader = await context.auth.headers(forceRefresh, rejected);
     const response = await wxRequest(context.wx, {
       url: context.url,
       method: 'POST',
@@ -37,8 +38,9 @@ export async function execute<R>(
     const payload = bodyToJson(response.data) as { data?: unknown } | undefined;
     const error = errorFromResponse(response.statusCode, payload);
     if (error) {
-      if (error.code === 'UNAUTHENTICATED' && context.auth.canRefresh && !forceRefresh) {
+      if (isRefreshable(error) && context.auth.canRefresh && !forceRefresh) {
         forceRefresh = true;
+        rejected = authHeader.Authorization;
         continue;
       }
       throw error;

@@ -1,7 +1,7 @@
 import { ChatEventsDocument } from '../generated/graphql.ts';
 import { Channel } from './channel.ts';
 import type { GraphQLRequestBody, TransportContext } from './context.ts';
-import { errorFromResponse, SdkError } from './errors.ts';
+import { errorFromResponse, isRefreshable, SdkError } from './errors.ts';
 import type { SseEvent } from './sse.ts';
 import { openSseRequest, type SseConnection } from './sse-request.ts';
 
@@ -51,6 +51,8 @@ export function subscribe<R>(
   let lastEventId: string | undefined;
   /** Whether the current connection already asked for a fresh token: each connection may retry a 401 once. */
   let refreshedToken = false;
+  /** The Authorization header of the current connection: on a refusal, the supplier learns which token failed. */
+  let usedAuthorization: string | undefined;
   let failedResumes = 0;
   let runIdWaiters: Array<() => void> = [];
   const settleRunIdWaiters = () => {
@@ -89,9 +91,9 @@ export function subscribe<R>(
   };
 
   const handleError = (error: SdkError, body: GraphQLRequestBody) => {
-    if (error.code === 'UNAUTHENTICATED' && context.auth.canRefresh && !refreshedToken) {
+    if (isRefreshable(error) && context.auth.canRefresh && !refreshedToken) {
       stop();
-      connect(body, true);
+      connect(body, true, usedAuthorization);
     } else if (RESUMABLE_CODES.indexOf(error.code) !== -1 && runId !== undefined) {
       resume(error);
     } else {
@@ -141,12 +143,13 @@ export function subscribe<R>(
     if (chatEvent && TERMINAL_EVENTS.indexOf(chatEvent.__typename ?? '') !== -1) finish();
   };
 
-  const connect = (body: GraphQLRequestBody, forceRefresh: boolean) => {
+  const connect = (body: GraphQLRequestBody, forceRefresh: boolean, rejected?: string) => {
     resumeTimer = undefined;
     refreshedToken = forceRefresh;
-    context.auth.headers(forceRefresh).then(
+    context.auth.headers(forceRefresh, rejected).then(
       (authHeader) => {
         if (channel.isClosed) return;
+        usedAuthorization = authHeader.Authorization;
         connection = openSseRequest(
           {
             wx: context.wx,

@@ -42,8 +42,20 @@ export interface WxRequestTask {
   offHeadersReceived?(listener: (result: WxHeadersReceived) => void): void;
 }
 
+export interface WxLoginOptions {
+  timeout?: number;
+  success?: (result: { code: string }) => void;
+  fail?: (result: WxRequestFailResult) => void;
+}
+
 export interface WxLike {
   request(options: WxRequestOptions): WxRequestTask;
+  /** WeChat sign-in (`client.signIn()`): a one-time code for the server's code2Session. */
+  login?(options: WxLoginOptions): void;
+  /** Where the SDK keeps its session between launches. */
+  getStorageSync?(key: string): unknown;
+  setStorageSync?(key: string, value: unknown): void;
+  removeStorageSync?(key: string): void;
 }
 
 export function headerValue(header: WxHeader | undefined, name: string): string | undefined {

@@ -3,10 +3,17 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { SendChatInput } from '../contract/chat.ts';
 import { AppError } from '../contract/errors.ts';
 import type { ValidatedAttachment } from '../gateway/attachments.ts';
+import type { GeneratedMedia } from '../gateway/events.ts';
 import type { GatewayChatRequest } from '../gateway/translate.ts';
 import type { AttachmentStore } from '../store/attachment-store.ts';
-import type { ConversationStore, NewAttachment, RunEnd } from '../store/conversation-store.ts';
+import {
+  type ConversationStore,
+  insertAttachments,
+  type NewAttachment,
+  type RunEnd,
+} from '../store/conversation-store.ts';
 import { newId } from '../store/ids.ts';
+import type { AttachmentRecord } from '../store/records.ts';
 import { WriteBatcher } from '../store/write-batcher.ts';
 import { titleFrom, userTurnText } from './conversation-title.ts';
 import { PartialSaves } from './partial-saves.ts';
@@ -36,10 +43,32 @@ export interface ConversationJournalOptions {
   log: FastifyBaseLogger;
 }
 
+const REJECTED_TITLE = 'New conversation';
+
 export const notFound = () =>
   new AppError('NOT_FOUND', 'No such conversation: it never existed, was deleted, or belongs to another user.');
 
 const digest = (text: string) => createHash('sha256').update(text).digest('hex');
+
+function generated(media: GeneratedMedia): NewAttachment {
+  return {
+    id: newId('a'),
+    kind: media.kind,
+    name: media.name,
+    mimeType: media.mimeType,
+    sha256: createHash('sha256').update(media.bytes).digest('hex'),
+    bytes: media.bytes,
+  };
+}
+
+/** Where a tracked run's answer is stored (the conversation id is settled once the start write committed). */
+interface TrackedRun {
+  owner: string;
+  conversationId: string;
+  assistantId: string;
+  /** How many of the result's attachments are generated media kept as attachment rows (listed first). */
+  generated: number;
+}
 
 function decode(attachment: ValidatedAttachment): NewAttachment {
   const base64 = typeof attachment.data === 'string' ? attachment.data : attachment.data.toString();
@@ -63,6 +92,7 @@ export class ConversationJournal {
   readonly #writes: WriteBatcher;
   /** Each tracked run's final write, so a non-streaming answer can be read back as soon as it is returned. */
   readonly #recorded = new WeakMap<Run, Promise<void>>();
+  readonly #tracked = new WeakMap<Run, TrackedRun>();
   readonly #partialSaves: PartialSaves;
   #closing = false;
 
@@ -94,7 +124,7 @@ export class ConversationJournal {
     if (input.user !== undefined) {
       const planned = this.#legacy(principal, input, input.user);
       const found = await this.#options.store.findByExternalKey(principal.id, planned.externalKey ?? '');
-      return found ? { ...planned, id: found.id, create: false } : planned;
+      return found ? { ...planned, id: found.id, sessionKey: found.sessionKey, create: false } : planned;
     }
     const id = newId('c');
     const sessionKey = sessionKeyFor(principal, `conversation:${id}`);
@@ -137,6 +167,8 @@ export class ConversationJournal {
     if (!conversation) return;
     const assistantId = newId('m');
     const { store } = this.#options;
+    const tracked: TrackedRun = { owner: principal.id, conversationId: conversation.id, assistantId, generated: 0 };
+    this.#tracked.set(run, tracked);
     // Writes are committed in the order they are queued: a run's start always lands before its saves and end.
     const now = Date.now();
     this.#writes.write('turn start', async (tx) => {
@@ -146,7 +178,7 @@ export class ConversationJournal {
         const stored = await this.#options.attachments.ownerBytes(principal.id, tx);
         if (stored + size > this.#options.maxBytesPerOwner) attachments = [];
       }
-      await store.recordTurnStart(
+      tracked.conversationId = await store.recordTurnStart(
         {
           owner: principal.id,
           conversation: { ...conversation, fresh: conversation.create },
@@ -174,12 +206,14 @@ export class ConversationJournal {
           finishReason: result.finishReason,
           errorCode: null,
           errorMessage: null,
-          outputAttachments: result.attachments,
+          // Generated media live in the attachment rows (fresh signed URLs on every read): not stored twice.
+          outputAttachments: result.attachments.slice(tracked.generated),
         }),
       (error: AppError) =>
         finish({
-          status:
-            error.code === 'CANCELLED'
+          status: run.retracted
+            ? 'hidden'
+            : error.code === 'CANCELLED'
               ? 'cancelled'
               : this.#closing && error.code === 'UPSTREAM_UNAVAILABLE'
                 ? 'interrupted'
@@ -193,6 +227,68 @@ export class ConversationJournal {
         }),
     );
     this.#recorded.set(run, recorded);
+  }
+
+  /**
+   * The agent's generated media, stored as attachments of the run's answer, owned by the conversation's owner
+   * (within their byte quota: what does not fit is dropped and logged). Resolves with what was stored, in order;
+   * nothing for a run that is not recorded. Call before the run completes, once.
+   */
+  async keepGenerated(run: Run, media: readonly GeneratedMedia[]): Promise<AttachmentRecord[]> {
+    const tracked = this.#tracked.get(run);
+    if (!tracked || media.length === 0) return [];
+    const rows = media.map(generated);
+    let kept: NewAttachment[] = [];
+    await this.#writes.write('generated media', async (tx) => {
+      // Set only once inserted: a batch that fails is retried alone, and one that fails again keeps nothing.
+      kept = [];
+      let room = this.#options.maxBytesPerOwner - (await this.#options.attachments.ownerBytes(tracked.owner, tx));
+      const fitting = rows.filter((row) => {
+        if (row.bytes.length > room) return false;
+        room -= row.bytes.length;
+        return true;
+      });
+      const to = { owner: tracked.owner, conversationId: tracked.conversationId, messageId: tracked.assistantId };
+      await insertAttachments(tx, { ...to, now: Date.now() }, fitting);
+      kept = fitting;
+    });
+    if (kept.length < rows.length) {
+      this.#options.log.warn(
+        { runId: run.id, dropped: rows.length - kept.length },
+        'generated media not stored: over the owner’s attachment quota, or the store failed',
+      );
+    }
+    tracked.generated = kept.length;
+    return kept.map((a) => ({ id: a.id, kind: a.kind, name: a.name, mimeType: a.mimeType, size: a.bytes.length }));
+  }
+
+  /**
+   * A user turn moderation refused: stored as `rejected` (its author sees it; no answer, attachments not kept),
+   * committed before the refusal is answered. A conversation it creates gets a neutral title.
+   */
+  async reject(principal: Principal, input: SendChatInput, opened: OpenConversation | undefined): Promise<void> {
+    const conversation = opened ?? (input.user === undefined ? undefined : this.#legacy(principal, input, input.user));
+    if (!conversation) return;
+    const now = Date.now();
+    await this.#writes.write('rejected turn', (tx) =>
+      this.#options.store.recordRejectedTurn(
+        {
+          owner: principal.id,
+          conversation: { ...conversation, title: REJECTED_TITLE, fresh: conversation.create },
+          user: { id: newId('m'), content: userTurnText(input) },
+          now,
+        },
+        tx,
+      ),
+    );
+  }
+
+  /** An ended answer moderation refused afterwards: stored as `hidden`, without its text (after its end write). */
+  async hide(run: Run): Promise<void> {
+    const recorded = this.#recorded.get(run);
+    if (!recorded) return;
+    await recorded;
+    await this.#writes.write('hidden answer', (tx) => this.#options.store.hideAnswer(run.id, Date.now(), tx));
   }
 
   /** Resolves once the run's end is in the store (at once for runs that are not recorded). */

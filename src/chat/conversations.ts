@@ -3,7 +3,7 @@ import { AppError } from '../contract/errors.ts';
 import type { AttachmentStore, StoredAttachment } from '../store/attachment-store.ts';
 import type { ConversationStore } from '../store/conversation-store.ts';
 import { decodeCursor, encodeCursor } from '../store/cursor.ts';
-import type { ConversationRecord, MessageRecord } from '../store/records.ts';
+import type { AttachmentRecord, ConversationRecord, MessageRecord } from '../store/records.ts';
 import type { AttachmentUrls } from './attachment-urls.ts';
 import { notFound } from './conversation-journal.ts';
 import { MAX_RENAMED_TITLE_CHARS } from './conversation-title.ts';
@@ -89,19 +89,31 @@ export class Conversations {
     const now = Date.now();
     const views = page.items.map((m) => ({
       ...m,
-      attachmentList: [
-        ...m.attachments.map((a) => ({
-          type: a.kind,
-          url: this.#options.urls.mint(a.id, now),
-          ...(a.name === null ? {} : { name: a.name }),
-          mimeType: a.mimeType,
-          size: a.size,
-        })),
-        ...m.outputAttachments,
-      ],
+      attachmentList: [...this.signed(m.attachments, now), ...m.outputAttachments],
     }));
     const info = { hasNextPage: Boolean(before), hasPreviousPage: page.more, startCursor: null, endCursor: null };
     return connection(views, messageCursor, info);
+  }
+
+  /** Stored attachments (uploads, generated media) as clients get them: behind freshly signed URLs. */
+  signed(attachments: readonly AttachmentRecord[], now = Date.now()): OutputAttachment[] {
+    return attachments.map((a) => ({
+      type: a.kind,
+      url: this.#options.urls.mint(a.id, now),
+      ...(a.name === null ? {} : { name: a.name }),
+      mimeType: a.mimeType,
+      size: a.size,
+    }));
+  }
+
+  /**
+   * The conversation's next turn starts a fresh gateway session (a new session key: `sessions.reset` would need
+   * the admin scope). The stored messages stay; the agent no longer sees them.
+   */
+  async reset(principal: Principal, id: string): Promise<ConversationRecord> {
+    const reset = await this.#options.store.resetSession(principal.id, id);
+    if (!reset) throw notFound();
+    return reset;
   }
 
   async rename(principal: Principal, id: string, title: string): Promise<ConversationRecord> {
@@ -122,9 +134,14 @@ export class Conversations {
   }
 
   /** A stored run of the caller's, replayed; undefined when there is none. */
-  async replay(principal: Principal, runId: string, after?: string): Promise<AsyncGenerator<ChatEvent> | undefined> {
+  async replay(
+    principal: Principal,
+    runId: string,
+    after?: string,
+    label: string | null = null,
+  ): Promise<AsyncGenerator<ChatEvent> | undefined> {
     const message = await this.#options.store.messageByRun(principal.id, runId);
-    return message && replayStoredRun(message, after);
+    return message && replayStoredRun(message, after, this.signed(message.attachments), label);
   }
 
   /** What a signed URL points at, with how long it may be cached; NOT_FOUND for a bad, expired or stale link. */

@@ -1,4 +1,4 @@
-import type { ChatEvent } from '../contract/chat.ts';
+import type { ChatEvent, OutputAttachment } from '../contract/chat.ts';
 import { AppError, ERROR_CODES, type ErrorCode } from '../contract/errors.ts';
 import type { MessageRecord } from '../store/records.ts';
 
@@ -9,7 +9,13 @@ const asErrorCode = (code: string | null): ErrorCode =>
  * A finished run's events rebuilt from its stored answer: ChatStarted, then ChatCompleted or ChatFailed with
  * the full result. Deltas are not kept; the final event keeps the id it had live, so resuming works.
  */
-export async function* replayStoredRun(message: MessageRecord, after: string | undefined): AsyncGenerator<ChatEvent> {
+export async function* replayStoredRun(
+  message: MessageRecord,
+  after: string | undefined,
+  /** The answer's stored attachments (generated media), signed: they come first, as they did live. */
+  stored: OutputAttachment[] = [],
+  label: string | null = null,
+): AsyncGenerator<ChatEvent> {
   const runId = message.runId ?? '';
   const seen = after === undefined || after === '' ? 0 : Number(after);
   const finalId = message.eventCount ?? Math.max(2, seen + 1);
@@ -33,8 +39,10 @@ export async function* replayStoredRun(message: MessageRecord, after: string | u
         message: { role: 'assistant', content: message.content },
         finishReason: message.finishReason,
         usage: message.usage,
-        attachments: message.outputAttachments,
+        attachments: [...stored, ...message.outputAttachments],
         conversationId: message.conversationId,
+        aiGenerated: true,
+        label,
       },
     };
     return;
@@ -44,6 +52,7 @@ export async function* replayStoredRun(message: MessageRecord, after: string | u
     type: 'failed',
     runId,
     eventId,
+    ...(message.status === 'hidden' ? { retracted: true } : {}),
     code: running ? 'UPSTREAM_UNAVAILABLE' : asErrorCode(message.errorCode),
     message: running
       ? 'This run is not available on this server any more; read the conversation for its text.'

@@ -32,6 +32,8 @@ function result(run: Run): ChatResult {
     finishReason: 'stop',
     usage: null,
     attachments: [],
+    aiGenerated: true,
+    label: null,
   };
 }
 

@@ -53,6 +53,9 @@ export class RunRegistry {
     if (user !== undefined && this.#activeUsers.get(user) >= userLimit) {
       throw busy(`This user already has ${userLimit} chats in progress (the per-user limit)`);
     }
+    if (run.maxActiveRuns !== undefined && this.#active.get(run.principalId) >= run.maxActiveRuns) {
+      throw busy(`You already have ${run.maxActiveRuns} chats in progress (the per-user limit)`);
+    }
     if (this.#active.get(run.principalId) >= this.#options.maxActiveRunsPerPrincipal) {
       throw busy(
         `This API key already has ${this.#options.maxActiveRunsPerPrincipal} chats in progress (the per-key limit)`,

@@ -13,6 +13,8 @@ function resultOf(run: Run, content: string): ChatResult {
     finishReason: 'stop',
     usage: null,
     attachments: [],
+    aiGenerated: true,
+    label: null,
   };
 }
 
@@ -218,5 +220,43 @@ describe('Run event-log cap', () => {
       code: 'UPSTREAM_FAILED',
       message: expect.stringMatching(/too large/),
     });
+  });
+});
+
+describe('Run.retract', () => {
+  it('while running: drops the deltas (text and bytes) and marks the failure that follows', async () => {
+    const run = new Run('p1', 'openclaw');
+    run.emit({ type: 'started' });
+    run.emit({ type: 'delta', text: 'bad words' });
+    const before = run.bytes;
+    run.retract();
+    expect(run.bytes).toBe(before - 'bad words'.length * 2);
+    expect(run.partialText).toBe('');
+    run.abort(new AppError('CONTENT_REJECTED', 'withheld'));
+    const events = await collect(run.subscribe());
+    expect(events.map((e) => e.type)).toEqual(['started', 'failed']);
+    expect(events[1]).toMatchObject({ code: 'CONTENT_REJECTED', eventId: '3', retracted: true });
+    // Resuming from an id issued before the retraction still works.
+    expect((await collect(run.subscribe('1'))).map((e) => e.eventId)).toEqual(['3']);
+  });
+
+  it('after a cancel: the deltas go, the failure is marked, the bytes the registry counted stay', async () => {
+    const run = new Run('p1', 'openclaw');
+    run.emit({ type: 'started' });
+    run.emit({ type: 'delta', text: 'shown' });
+    run.cancel();
+    const bytes = run.bytes;
+    run.retract();
+    expect(run.bytes).toBe(bytes);
+    const events = await collect(run.subscribe());
+    expect(events.map((e) => e.type)).toEqual(['started', 'failed']);
+    expect(events[1]).toMatchObject({ code: 'CANCELLED', retracted: true });
+  });
+
+  it('never touches a completed run', async () => {
+    const run = finishedRun();
+    run.retract();
+    expect(run.retracted).toBe(false);
+    expect((await collect(run.subscribe())).map((e) => e.type)).toEqual(['started', 'delta', 'delta', 'completed']);
   });
 });

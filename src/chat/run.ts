@@ -21,6 +21,8 @@ export interface RunOptions {
   user?: string;
   /** Cap on `bytes`: an answer that would exceed it fails the run instead of growing the log. */
   maxEventBytes?: number;
+  /** Runs in flight its principal may have (a signed-in user's cap); absent: the registry's per-key ceiling. */
+  maxActiveRuns?: number;
 }
 
 /**
@@ -58,6 +60,8 @@ export class Run {
   status: RunStatus = 'running';
   /** Approximate retained heap (~2 kB of objects per finished run, measured, plus text), for the memory bound. */
   bytes = 2048;
+  /** Moderation withdrew the answer: its deltas are dropped and never replayed. */
+  retracted = false;
 
   readonly #events: ChatEvent[] = [];
   readonly #controller = new AbortController();
@@ -69,6 +73,7 @@ export class Run {
   /** The logger of the request that started the run. */
   readonly log: RunLog | undefined;
   readonly user: string | undefined;
+  readonly maxActiveRuns: number | undefined;
   readonly #maxEventBytes: number;
 
   constructor(principalId: string, model: string, options: RunOptions = {}) {
@@ -76,6 +81,7 @@ export class Run {
     this.model = model;
     this.log = options.log;
     this.user = options.user;
+    this.maxActiveRuns = options.maxActiveRuns;
     this.#maxEventBytes = options.maxEventBytes ?? Number.POSITIVE_INFINITY;
     this.result = new Promise<ChatResult>((resolve, reject) => {
       this.#settle = { resolve, reject };
@@ -132,7 +138,27 @@ export class Run {
     releaseFrames(error);
     this.#end('failed');
     this.#settle.reject(error);
-    return this.#append({ type: 'failed', code: error.code, message: error.message }, 256);
+    const failed = { type: 'failed' as const, code: error.code, message: error.message };
+    return this.#append(this.retracted ? { ...failed, retracted: true } : failed, 256);
+  }
+
+  /**
+   * Drops the text streamed so far: late subscribers never see it. Before the run fails (then its failed event says
+   * so), or after it failed or was cancelled (its failed event is marked too; those who saw it keep what they saw).
+   */
+  retract(): void {
+    if (this.retracted || this.status === 'completed') return;
+    this.retracted = true;
+    const running = this.status === 'running';
+    for (const [index, event] of this.#events.entries()) {
+      if (event.type === 'delta') {
+        // A finished run's bytes are already counted by the registry: only a running one's shrink.
+        if (running) this.bytes -= event.text.length * 2;
+        this.#events[index] = { ...event, text: '' };
+      } else if (event.type === 'failed') {
+        this.#events[index] = { ...event, retracted: true };
+      }
+    }
   }
 
   /** Numbers the event, keeps it for late subscribers and wakes the waiting ones. */
@@ -186,6 +212,7 @@ export class Run {
     while (!signal?.aborted) {
       while (index < this.#events.length) {
         const event = this.#events[index++]!;
+        if (this.retracted && event.type === 'delta') continue;
         yield event;
         if (event.type === 'completed' || event.type === 'failed') return;
       }

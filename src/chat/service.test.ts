@@ -270,6 +270,8 @@ describe('ChatService streaming runs', () => {
         finishReason: 'stop',
         usage: { inputTokens: 10, outputTokens: 5, totalTokens: 15 },
         attachments: [{ type: 'image', url: 'https://cdn.example.com/cat.png', name: '猫' }],
+        aiGenerated: true,
+        label: null,
       },
     });
     expect(run.status).toBe('completed');

@@ -1,11 +1,16 @@
 import type { FastifyBaseLogger } from 'fastify';
-import type { ChatEvent, ChatMessageInput, ChatResult, SendChatInput } from '../contract/chat.ts';
+import type { ChatEvent, ChatMessageInput, ChatResult, OutputAttachment, SendChatInput } from '../contract/chat.ts';
 import { AppError, toAppError } from '../contract/errors.ts';
 import type { AttachmentLimits } from '../contract/limits.ts';
 import { validateAttachments } from '../gateway/attachments.ts';
 import { UpstreamHttpError } from '../gateway/errors.ts';
-import type { Completion, GatewayEvent } from '../gateway/events.ts';
+import type { Completion, GatewayEvent, GeneratedMedia } from '../gateway/events.ts';
 import type { GatewayChatRequest } from '../gateway/translate.ts';
+import { estimateTokens } from '../limits/token-estimate.ts';
+import { AnswerScreen } from '../moderation/answer-screen.ts';
+import type { Moderation, Verdict } from '../moderation/moderation.ts';
+import { rejectedInput, uncheckedInput, userTurn, withdrawn } from '../moderation/refusals.ts';
+import { ADMIT_ALL, type Admission, type Ticket } from './admission.ts';
 import type { ConversationJournal, OpenConversation } from './conversation-journal.ts';
 import type { Conversations } from './conversations.ts';
 import { extractOutputAttachments } from './output-attachments.ts';
@@ -31,6 +36,12 @@ export interface ChatServiceOptions {
   onError?: (error: AppError, run: Run) => void;
   /** The store's conversation layer; without it the service keeps nothing beyond its runs. */
   conversations?: { journal: ConversationJournal; api: Conversations };
+  /** Access policy, rate and quota, asked before every turn (none: every caller may chat). */
+  admission?: Admission;
+  /** Content moderation of user turns and answers (MODERATION); none when off. */
+  moderation?: Moderation;
+  /** The label every answer carries (AI_LABEL_TEXT). */
+  aiLabel?: string;
 }
 
 /** Where a run's failures are logged: the logger of the request that started it (so lines carry its id). */
@@ -42,6 +53,8 @@ export interface StartOptions {
   log?: RunLog;
   /** The stored conversation the turn belongs to (see open()). */
   conversation?: OpenConversation;
+  /** What admission granted (begin() and open() ask for it). */
+  ticket?: Ticket;
 }
 
 export interface SendOptions {
@@ -94,31 +107,88 @@ export class ChatService {
     };
   }
 
-  /** Starts a run; it proceeds server-side whoever listens. Validation errors are thrown before any run exists. */
+  /**
+   * Starts a run; it proceeds server-side whoever listens. Validation errors are thrown before any run exists.
+   * Neither admits nor moderates the turn: surfaces start runs through begin(), open() or send(), which do.
+   */
   start(principal: Principal, input: SendChatInput, options: StartOptions): Run {
+    return this.#launch(principal, input, options, this.#request(principal, input, options));
+  }
+
+  #request(principal: Principal, input: SendChatInput, options: StartOptions): GatewayChatRequest {
     const { conversation } = options;
     if (input.conversationId !== undefined && conversation === undefined) {
       throw new AppError('INVALID_INPUT', 'conversationId is accepted by GraphQL and tRPC only; REST uses `user`.');
     }
-    const request = { ...this.prepare(principal, input, conversation), stream: options.stream };
+    // Generated media need a stored conversation to belong to (its owner's attachments, served by signed URL).
+    const keepMedia = Boolean(this.#options.conversations && (conversation || input.user !== undefined));
+    return {
+      ...this.prepare(principal, input, conversation),
+      stream: options.stream,
+      ...(keepMedia ? { keepMedia } : {}),
+    };
+  }
+
+  #launch(principal: Principal, input: SendChatInput, options: StartOptions, request: GatewayChatRequest): Run {
+    const { conversation, ticket } = options;
     const run = new Run(principal.id, request.model, {
       log: options.log,
       user: input.user,
       maxEventBytes: this.#options.maxEventBytes,
+      maxActiveRuns: ticket?.maxActiveRuns,
     });
     run.conversationId = conversation?.id;
     this.#options.runs.add(run);
     run.emit(conversation ? { type: 'started', conversationId: conversation.id } : { type: 'started' });
     this.#options.conversations?.journal.track(principal, input, request, run, conversation);
-    void this.#drive(run, { ...request, runId: run.id }, conversation?.id);
+    if (ticket?.settle) settleUsage(run, request, ticket.settle);
+    void this.#drive(principal, run, { ...request, runId: run.id }, conversation?.id);
     return run;
   }
 
-  /** start() within a stored conversation: continues input.conversationId (NOT_FOUND if not the caller's) or opens one. */
+  /** The AI label answers carry (AI_LABEL_TEXT). */
+  get aiLabel(): string | null {
+    return this.#options.aiLabel ?? null;
+  }
+
+  /** Whether the principal may start a turn now (policy, rate, quota): throws the refusal. */
+  admit(principal: Principal): Promise<Ticket> {
+    return (this.#options.admission ?? ADMIT_ALL).admit(principal);
+  }
+
+  /**
+   * start() once admitted and once moderation passed the user's turn: what every surface calls. A refused turn
+   * throws CONTENT_REJECTED (stored as rejected) and nothing reaches the gateway; one that could not be checked,
+   * failing closed, throws UPSTREAM_UNAVAILABLE. A turn that never starts for other reasons gives its rate point
+   * back; a moderated one keeps it (each costs a WeChat call, which the rate bounds).
+   */
+  async begin(principal: Principal, input: SendChatInput, options: StartOptions): Promise<Run> {
+    const ticket = options.ticket ?? (await this.admit(principal));
+    const request = await refundOnThrow(ticket, () => this.#request(principal, input, options));
+    const { moderation } = this.#options;
+    if (moderation) await this.#screenInput(moderation, principal, input, options);
+    return refundOnThrow(ticket, () => this.#launch(principal, input, { ...options, ticket }, request));
+  }
+
+  async #screenInput(
+    moderation: Moderation,
+    principal: Principal,
+    input: SendChatInput,
+    options: StartOptions,
+  ): Promise<void> {
+    const verdict = await moderation.moderate(userTurn(input.messages), principal, 'input', { log: options.log });
+    if (verdict.allowed) return;
+    if (verdict.reason === 'unavailable') throw uncheckedInput();
+    await this.#options.conversations?.journal.reject(principal, input, options.conversation);
+    throw rejectedInput();
+  }
+
+  /** begin() within a stored conversation: continues input.conversationId (NOT_FOUND if not the caller's) or opens one. */
   async open(principal: Principal, input: SendChatInput, options: StartOptions): Promise<Run> {
     if (!this.#options.conversations && input.conversationId !== undefined) throw storeless();
-    const conversation = await this.#options.conversations?.journal.open(principal, input);
-    return this.start(principal, input, { ...options, conversation });
+    const ticket = await this.admit(principal);
+    const conversation = await refundOnThrow(ticket, () => this.#options.conversations?.journal.open(principal, input));
+    return this.begin(principal, input, { ...options, conversation, ticket });
   }
 
   /** The conversation API (GraphQL, tRPC); NOT_FOUND on a server without a store. */
@@ -139,7 +209,7 @@ export class ChatService {
       return this.events(principal, runId, after, signal);
     } catch (error) {
       const api = error instanceof AppError && error.code === 'NOT_FOUND' && this.#options.conversations?.api;
-      const replay = api ? await api.replay(principal, runId, after) : undefined;
+      const replay = api ? await api.replay(principal, runId, after, this.aiLabel) : undefined;
       if (!replay) throw error;
       return replay;
     }
@@ -157,7 +227,7 @@ export class ChatService {
 
   /** A run awaited to completion (non-streaming surfaces). Rejects with the run's AppError. */
   async send(principal: Principal, input: SendChatInput, options: SendOptions = {}): Promise<ChatResult> {
-    return this.#await(this.start(principal, input, { stream: false, log: options.log }), options.signal);
+    return this.#await(await this.begin(principal, input, { stream: false, log: options.log }), options.signal);
   }
 
   async #await(run: Run, signal: AbortSignal | undefined): Promise<ChatResult> {
@@ -182,19 +252,31 @@ export class ChatService {
     return this.#options.runs.get(principal, runId).cancel();
   }
 
-  async #drive(run: Run, request: GatewayChatRequest, conversationId?: string): Promise<void> {
+  async #drive(principal: Principal, run: Run, request: GatewayChatRequest, conversationId?: string): Promise<void> {
     // One plain timer per run, cleared when it ends (AbortSignal.timeout would pin every run for the full deadline).
     const deadline = setTimeout(() => {
       const error = new AppError('UPSTREAM_TIMEOUT', 'The agent run took longer than the server allows.');
       if (run.abort(error)) this.#options.onError?.(error, run);
     }, this.#options.runTimeoutMs);
+    const { moderation } = this.#options;
+    const screen =
+      moderation &&
+      // Not aborted with the run: a check in flight when it is cancelled or fails still decides about its text.
+      new AnswerScreen(moderation, principal, {
+        log: run.log,
+        runId: run.id,
+        onRefused: (verdict) => this.#withdraw(run, verdict),
+      });
     try {
-      const turn = () => this.#turnWithRaceRetry(run, request);
+      const turn = () => this.#turnWithRaceRetry(run, request, screen);
       const completion = request.sessionKey
         ? await this.#sessions.run(request.sessionKey, turn, run.signal)
         : await turn();
-      this.#complete(run, completion, conversationId);
+      const verdict = await screen?.finish(completion.text);
+      if (verdict && !verdict.allowed) this.#withdraw(run, verdict);
+      else await this.#complete(run, completion, conversationId);
     } catch (error) {
+      if (screen && !run.retracted) void this.#screenEnded(run, screen);
       if (run.aborted) {
         // A cancel, the deadline or shutdown are accounted for where they happen; an answer over the run's event-log
         // cap (Run.emit aborts with UPSTREAM_FAILED) is an upstream fault the operator should see.
@@ -211,32 +293,53 @@ export class ChatService {
   }
 
   /** The gateway loses a race between two first turns of a new session with a 500: retry that once. */
-  async #turnWithRaceRetry(run: Run, request: GatewayChatRequest): Promise<Completion> {
+  async #turnWithRaceRetry(run: Run, request: GatewayChatRequest, screen?: AnswerScreen): Promise<Completion> {
     try {
-      return await this.#turn(run, request);
+      return await this.#turn(run, request, screen);
     } catch (error) {
       const race = request.sessionKey && error instanceof UpstreamHttpError && error.upstreamStatus === 500;
       if (!race || run.lastEventId !== '1') throw error;
       await new Promise((resolve) => setTimeout(resolve, FIRST_TURN_RACE_RETRY_MS));
-      return this.#turn(run, request);
+      return this.#turn(run, request, screen);
     }
   }
 
   /** One upstream attempt; aborts with the run (cancel, deadline, shutdown). */
-  async #turn(run: Run, request: GatewayChatRequest): Promise<Completion> {
+  async #turn(run: Run, request: GatewayChatRequest, screen?: AnswerScreen): Promise<Completion> {
     const signal = run.signal;
     signal.throwIfAborted();
     if (!request.stream) return this.#options.gateway.complete(request, signal);
     for await (const event of this.#options.gateway.stream(request, signal)) {
-      if (event.type === 'delta') run.emit({ type: 'delta', text: event.text });
-      else if (event.type === 'tool') run.emit(event);
+      if (event.type === 'delta') {
+        run.emit({ type: 'delta', text: event.text });
+        screen?.add(event.text);
+      } else if (event.type === 'tool') run.emit(event);
       else if (event.type === 'completed') return event;
       else throw event.error;
     }
     throw new AppError('UPSTREAM_FAILED', 'The gateway closed the stream before the answer was complete.');
   }
 
-  #complete(run: Run, completion: Completion, conversationId: string | undefined): void {
+  /**
+   * Moderation refused the answer (or could not check it, failing closed): what was streamed is taken back. A run that
+   * already ended (cancelled, failed) keeps its failure; its stored text is hidden.
+   */
+  #withdraw(run: Run, verdict: Verdict): void {
+    run.retract();
+    if (!run.abort(withdrawn(verdict))) void this.#options.conversations?.journal.hide(run);
+  }
+
+  /** A run that ended without completing: the text it streamed is still checked (the store keeps it). */
+  async #screenEnded(run: Run, screen: AnswerScreen): Promise<void> {
+    const text = run.partialText;
+    if (text === '') return;
+    const verdict = await screen.finish(text);
+    if (!verdict.allowed && !run.retracted) this.#withdraw(run, verdict);
+  }
+
+  /** The final event; generated media are stored first, so it carries their signed URLs to every stream. */
+  async #complete(run: Run, completion: Completion, conversationId: string | undefined): Promise<void> {
+    const generated = completion.media?.length ? await this.#keepGenerated(run, completion.media) : [];
     run.emit({
       type: 'completed',
       result: {
@@ -245,9 +348,35 @@ export class ChatService {
         message: { role: 'assistant', content: completion.text },
         finishReason: completion.finishReason,
         usage: completion.usage,
-        attachments: extractOutputAttachments(completion.text),
+        attachments: [...generated, ...extractOutputAttachments(completion.text)],
         ...(conversationId === undefined ? {} : { conversationId }),
+        aiGenerated: true,
+        label: this.aiLabel,
       },
     });
+  }
+
+  async #keepGenerated(run: Run, media: readonly GeneratedMedia[]): Promise<OutputAttachment[]> {
+    const layer = this.#options.conversations;
+    if (!layer) return [];
+    return layer.api.signed(await layer.journal.keepGenerated(run, media));
+  }
+}
+
+/** A turn's tokens once it ends: the gateway's usage, else the documented estimate (of what was produced so far). */
+function settleUsage(run: Run, request: GatewayChatRequest, settle: (tokens: number) => void): void {
+  run.result.then(
+    (result) => settle(result.usage?.totalTokens ?? estimateTokens(request, result.message.content)),
+    () => settle(estimateTokens(request, run.partialText)),
+  );
+}
+
+/** A step of starting a turn; if it throws, the turn never starts and its rate point is given back. */
+async function refundOnThrow<T>(ticket: Ticket, step: () => T | Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (error) {
+    ticket.refund?.();
+    throw error;
   }
 }

@@ -155,6 +155,56 @@ describe('loadConfig', () => {
     expect(message).toContain('UPSTREAM_MAX_SSE_EVENT_BYTES');
   });
 
+  it('moderation is off by default; the AI label and WeChat API base have defaults', () => {
+    const config = loadConfig({ API_KEYS: KEY1 });
+    expect(config.moderation).toEqual({
+      provider: 'off',
+      scene: 2,
+      review: 'allow',
+      fail: { input: 'closed', output: 'open' },
+      streamChars: 500,
+    });
+    expect(config.aiLabelText).toBe('内容由AI生成');
+    expect(config.wechat).toBeUndefined();
+  });
+
+  it('MODERATION=wechat refuses to start without WECHAT_APPID and WECHAT_SECRET', () => {
+    expect(configError({ API_KEYS: KEY1, MODERATION: 'wechat' }).message).toContain('WECHAT_APPID/WECHAT_SECRET');
+    expect(configError({ API_KEYS: KEY1, MODERATION: 'wechat', WECHAT_APPID: 'wx1' }).message).toContain(
+      'WECHAT_SECRET',
+    );
+    const config = loadConfig({
+      API_KEYS: KEY1,
+      MODERATION: 'wechat',
+      WECHAT_APPID: 'wx1',
+      WECHAT_SECRET: 'secret-123',
+      AUTH_SECRET: 'a'.repeat(32),
+    });
+    expect(config.moderation.provider).toBe('wechat');
+    expect(config.wechat).toMatchObject({
+      appId: 'wx1',
+      secret: 'secret-123',
+      apiBase: 'https://api.weixin.qq.com',
+      timeoutMs: 5000,
+    });
+  });
+
+  it('MODERATION_FAIL, when set, applies to both directions; bad moderation values name their variable', () => {
+    expect(loadConfig({ API_KEYS: KEY1, MODERATION_FAIL: 'open' }).moderation.fail).toEqual({
+      input: 'open',
+      output: 'open',
+    });
+    expect(loadConfig({ API_KEYS: KEY1, MODERATION_FAIL: 'closed' }).moderation.fail).toEqual({
+      input: 'closed',
+      output: 'closed',
+    });
+    expect(configError({ API_KEYS: KEY1, MODERATION: 'azure' }).message).toContain('MODERATION:');
+    expect(configError({ API_KEYS: KEY1, MODERATION_SCENE: '5' }).message).toContain('MODERATION_SCENE');
+    expect(configError({ API_KEYS: KEY1, MODERATION_STREAM_CHARS: '3000' }).message).toContain(
+      'MODERATION_STREAM_CHARS',
+    );
+  });
+
   it('does not read process.env when a source is given', () => {
     expect(configError({ PORT: '1' }).message).toContain('API_KEYS');
   });

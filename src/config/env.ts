@@ -35,11 +35,46 @@ export const EnvSchema = z.object({
   OPENCLAW_WS_RECOVERY_TIMEOUT_MS: int(100).default(30_000),
   OPENCLAW_WS_REQUEST_TIMEOUT_MS: int(100).default(30_000),
   OPENCLAW_DEVICE_IDENTITY_FILE: z.string().min(1).default('.openclaw/device.json'),
+  OPENCLAW_MEDIA_MAX_BYTES: int(1024).default(20 * MiB),
+  OPENCLAW_MEDIA_TIMEOUT_MS: int(100).default(30_000),
+  OPENCLAW_MEDIA_WAIT_MS: int(0).default(3_000),
 
   API_KEYS: keyList.optional(),
   API_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
   OPENCLAW_API_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
   ALLOW_ANONYMOUS: bool.default(false),
+
+  WECHAT_APPID: z
+    .string()
+    .regex(/^[\w-]{1,64}$/, 'must be the mini-program AppID (e.g. wx0123456789abcdef)')
+    .optional(),
+  WECHAT_SECRET: z.string().min(8, 'must be the AppSecret from mp.weixin.qq.com').optional(),
+  WECHAT_API_BASE: z
+    .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+    .default('https://api.weixin.qq.com'),
+  WECHAT_TIMEOUT_MS: int(100, 60_000).default(5_000),
+  AUTH_SECRET: z
+    .string()
+    .refine((v) => Buffer.byteLength(v) >= 32, 'must be at least 32 bytes (e.g. openssl rand -base64 48)')
+    .optional(),
+  AUTH_ACCESS_TTL_S: int(60, 86_400).default(7_200),
+  AUTH_REFRESH_TTL_S: int(300, 365 * 86_400).default(30 * 86_400),
+  AUTH_RATE_LIMIT_PER_MINUTE: int(1).default(30),
+  AUTH_CACHE_TTL_MS: int(0, 60_000).default(2_000),
+  ACCESS_POLICY: z
+    .enum(['approval', 'allowlist', 'open'], { error: 'must be approval, allowlist or open' })
+    .default('approval'),
+  ALLOWED_OPENIDS: z
+    .string()
+    .transform((v) =>
+      v
+        .split(',')
+        .map((k) => k.trim())
+        .filter(Boolean),
+    )
+    .optional(),
+  RATE_LIMIT_PER_MINUTE: int(1).default(20),
+  QUOTA_TOKENS_PER_DAY: int(0).default(0),
 
   BODY_LIMIT_BYTES: int(1024).default(21 * MiB),
   BODY_IDLE_TIMEOUT_MS: int(100).default(30_000),
@@ -62,7 +97,7 @@ export const EnvSchema = z.object({
   RUN_RETENTION_MS: int(1_000).default(300_000),
   RUN_MAX_RETAINED_BYTES: int(1024).default(64 * MiB),
   MAX_ACTIVE_RUNS_PER_KEY: int(1).default(256),
-  MAX_ACTIVE_RUNS_PER_USER: int(1).default(4),
+  MAX_ACTIVE_RUNS_PER_USER: int(1).default(3),
   RUN_MAX_EVENT_BYTES: int(1024).default(32 * MiB),
 
   DATABASE_URL: z
@@ -79,6 +114,13 @@ export const EnvSchema = z.object({
 
   GRAPHIQL: bool.optional(),
   GRAPHQL_INTROSPECTION: bool.optional(),
+
+  MODERATION: z.enum(['off', 'wechat'], { error: 'must be off or wechat' }).default('off'),
+  MODERATION_SCENE: int(1, 4).default(2),
+  MODERATION_REVIEW: z.enum(['allow', 'refuse'], { error: 'must be allow or refuse' }).default('allow'),
+  MODERATION_FAIL: z.enum(['open', 'closed'], { error: 'must be open or closed' }).optional(),
+  MODERATION_STREAM_CHARS: int(50, 2500).default(500),
+  AI_LABEL_TEXT: z.string().min(1).max(64).default('内容由AI生成'),
 });
 
 export interface Config {
@@ -111,9 +153,16 @@ export interface Config {
     wsRequestTimeoutMs: number;
     /** ws off loopback: the persistent device identity (its device token is stored beside it). */
     deviceIdentityFile: string;
+    /** ws: generated images/files. Per artifact: bytes and download time; after the final: wait for them. */
+    media: { maxBytes: number; timeoutMs: number; waitMs: number };
   };
   apiKeys: string[];
   allowAnonymous: boolean;
+  /** WeChat sign-in; absent when WECHAT_APPID/WECHAT_SECRET are unset. */
+  wechat: WechatConfig | undefined;
+  access: AccessConfig;
+  /** Per principal (user or key); per-user overrides from the admin command win. */
+  quotas: QuotaConfig;
   bodyLimitBytes: number;
   /** Receiving a request body: longest silence between chunks, and longest overall. */
   bodyTimeouts: { idleMs: number; totalMs: number };
@@ -137,6 +186,46 @@ export interface Config {
   store: StoreConfig;
   graphiql: boolean;
   introspection: boolean;
+  moderation: ModerationConfig;
+  /** The explicit label every assistant message and result carries (WeChat's AI-content rule). */
+  aiLabelText: string;
+}
+
+export type FailMode = 'open' | 'closed';
+
+export interface ModerationConfig {
+  provider: 'off' | 'wechat';
+  scene: number;
+  review: 'allow' | 'refuse';
+  /** When the provider itself fails: per direction (the user's turn, the assistant's answer). */
+  fail: { input: FailMode; output: FailMode };
+  /** A streaming answer is checked each time this many new characters arrived. */
+  streamChars: number;
+}
+
+export interface WechatConfig {
+  appId: string;
+  secret: string;
+  apiBase: string;
+  timeoutMs: number;
+  /** HMAC key of access tokens (HS256). */
+  authSecret: string;
+  accessTtlSeconds: number;
+  refreshTtlSeconds: number;
+  signInPerMinute: number;
+}
+
+export interface AccessConfig {
+  policy: 'approval' | 'allowlist' | 'open';
+  allowedOpenids: string[];
+  /** How long a user's status and limit overrides are cached: how soon an admin change takes effect. */
+  cacheTtlMs: number;
+}
+
+export interface QuotaConfig {
+  requestsPerMinute: number;
+  /** 0: no daily quota. */
+  tokensPerDay: number;
 }
 
 export interface StoreConfig {
@@ -176,9 +265,15 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   const apiKeys = [
     ...new Set([...(env.API_KEYS ?? []), env.API_KEY, env.OPENCLAW_API_KEY].filter((k) => k !== undefined)),
   ];
-  if (apiKeys.length === 0 && !env.ALLOW_ANONYMOUS) {
+  const wechat = wechatConfig(env);
+  if (apiKeys.length === 0 && !wechat && !env.ALLOW_ANONYMOUS) {
     throw new ConfigError(
-      'Invalid configuration:\n  API_KEYS: no API key configured; set API_KEYS (or API_KEY), or ALLOW_ANONYMOUS=true to serve without authentication',
+      'Invalid configuration:\n  API_KEYS: no API key configured; set API_KEYS (or API_KEY), configure WeChat sign-in (WECHAT_APPID, WECHAT_SECRET, AUTH_SECRET), or ALLOW_ANONYMOUS=true to serve without authentication',
+    );
+  }
+  if (wechat && env.DATABASE_URL === 'none') {
+    throw new ConfigError(
+      'Invalid configuration:\n  DATABASE_URL: WeChat sign-in keeps users and sessions in the store; it cannot be none',
     );
   }
   // `response.completed` carries the whole answer in one event: a smaller event cap would refuse legal answers.
@@ -197,6 +292,11 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       throw new ConfigError(`Invalid configuration:\n  ${name}: cannot read ${path} (${(error as Error).message})`);
     }
   };
+  if (env.MODERATION === 'wechat' && !wechat) {
+    throw new ConfigError(
+      "Invalid configuration:\n  WECHAT_APPID/WECHAT_SECRET: MODERATION=wechat needs the mini-program's appid and secret",
+    );
+  }
   const production = env.NODE_ENV === 'production';
   return {
     env: env.NODE_ENV,
@@ -223,9 +323,21 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       wsRecoveryTimeoutMs: env.OPENCLAW_WS_RECOVERY_TIMEOUT_MS,
       wsRequestTimeoutMs: env.OPENCLAW_WS_REQUEST_TIMEOUT_MS,
       deviceIdentityFile: env.OPENCLAW_DEVICE_IDENTITY_FILE,
+      media: {
+        maxBytes: env.OPENCLAW_MEDIA_MAX_BYTES,
+        timeoutMs: env.OPENCLAW_MEDIA_TIMEOUT_MS,
+        waitMs: env.OPENCLAW_MEDIA_WAIT_MS,
+      },
     },
     apiKeys,
-    allowAnonymous: apiKeys.length === 0,
+    allowAnonymous: apiKeys.length === 0 && !wechat,
+    wechat,
+    access: {
+      policy: env.ACCESS_POLICY,
+      allowedOpenids: env.ALLOWED_OPENIDS ?? [],
+      cacheTtlMs: env.AUTH_CACHE_TTL_MS,
+    },
+    quotas: { requestsPerMinute: env.RATE_LIMIT_PER_MINUTE, tokensPerDay: env.QUOTA_TOKENS_PER_DAY },
     bodyLimitBytes: env.BODY_LIMIT_BYTES,
     bodyTimeouts: { idleMs: env.BODY_IDLE_TIMEOUT_MS, totalMs: env.BODY_TIMEOUT_MS },
     limits: {
@@ -258,5 +370,37 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     },
     graphiql: env.GRAPHIQL ?? !production,
     introspection: env.GRAPHQL_INTROSPECTION ?? !production,
+    moderation: {
+      provider: env.MODERATION,
+      scene: env.MODERATION_SCENE,
+      review: env.MODERATION_REVIEW,
+      // Unset: a user's turn is refused when it cannot be checked; an answer already on screen is let through.
+      fail: { input: env.MODERATION_FAIL ?? 'closed', output: env.MODERATION_FAIL ?? 'open' },
+      streamChars: env.MODERATION_STREAM_CHARS,
+    },
+    aiLabelText: env.AI_LABEL_TEXT,
+  };
+}
+
+/** WeChat sign-in needs the app's ID and secret together, and then a session-signing secret. */
+function wechatConfig(env: z.infer<typeof EnvSchema>): WechatConfig | undefined {
+  if (!env.WECHAT_APPID && !env.WECHAT_SECRET) return undefined;
+  if (!env.WECHAT_APPID || !env.WECHAT_SECRET) {
+    throw new ConfigError('Invalid configuration:\n  WECHAT_APPID/WECHAT_SECRET: set both or neither');
+  }
+  if (!env.AUTH_SECRET) {
+    throw new ConfigError(
+      'Invalid configuration:\n  AUTH_SECRET: required with WeChat sign-in (at least 32 bytes, e.g. openssl rand -base64 48); it signs the session tokens',
+    );
+  }
+  return {
+    appId: env.WECHAT_APPID,
+    secret: env.WECHAT_SECRET,
+    apiBase: env.WECHAT_API_BASE,
+    timeoutMs: env.WECHAT_TIMEOUT_MS,
+    authSecret: env.AUTH_SECRET,
+    accessTtlSeconds: env.AUTH_ACCESS_TTL_S,
+    refreshTtlSeconds: env.AUTH_REFRESH_TTL_S,
+    signInPerMinute: env.AUTH_RATE_LIMIT_PER_MINUTE,
   };
 }

@@ -18,4 +18,8 @@ export const FIXED_LIMITS = {
   /** How much of a gateway error message is scanned for URLs and hosts to strip, and how much a client sees. */
   upstreamMessageScanChars: 2048,
   upstreamMessageChars: 300,
+  /** Generated images/files (ws) kept per run; more are dropped and logged. */
+  generatedMediaPerRun: 8,
+  /** Body of a request without credentials (sign-in, refresh): declared by Content-Length, at most this. */
+  guestMaxBodyBytes: 8192,
 } as const;

@@ -110,6 +110,10 @@ export const ChatResult = z.object({
   attachments: z.array(OutputAttachment),
   /** The stored conversation the run belongs to, when it belongs to one. */
   conversationId: z.string().optional(),
+  /** Always true for an answer: WeChat requires AI-generated content to be labelled as such. */
+  aiGenerated: z.boolean(),
+  /** The label the app shows under the answer (AI_LABEL_TEXT). */
+  label: z.string().nullable(),
 });
 export type ChatResult = z.infer<typeof ChatResult>;
 
@@ -119,7 +123,14 @@ export const ChatEvent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('started'), ...eventBase, conversationId: z.string().optional() }),
   z.object({ type: z.literal('delta'), ...eventBase, text: z.string() }),
   z.object({ type: z.literal('completed'), ...eventBase, result: ChatResult }),
-  z.object({ type: z.literal('failed'), ...eventBase, code: z.enum(ERROR_CODES), message: z.string() }),
+  z.object({
+    type: z.literal('failed'),
+    ...eventBase,
+    code: z.enum(ERROR_CODES),
+    message: z.string(),
+    /** Moderation withdrew the answer: the app removes whatever it showed of it. */
+    retracted: z.boolean().optional(),
+  }),
   /** The agent started or finished a tool (ws transport): its name and title only, never arguments or results. */
   z.object({
     type: z.literal('tool'),

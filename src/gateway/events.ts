@@ -6,19 +6,19 @@ export interface Completion {
   finishReason: string | null;
   usage: Usage | null;
   /**
-   * Images/files the agent produced (ws only), as the gateway's artifact references. Seam for the conversation
-   * store (next phase), which downloads them with artifacts.download and serves signed URLs; unused until then.
+   * Images/files the agent produced (ws only), downloaded from the gateway: bytes and what names them, never the
+   * gateway's own URL or a host path. Only when the request asked to keep media (see GatewayChatRequest.keepMedia).
    */
-  media?: GatewayMedia[];
+  media?: GeneratedMedia[];
 }
 
-/** A generated artifact: never the gateway's own URL or host path, only what names it. */
-export interface GatewayMedia {
+/** One generated artifact, downloaded. */
+export interface GeneratedMedia {
   kind: 'image' | 'file';
-  artifactId: string;
-  mimeType: string | null;
-  name: string | null;
-  sizeBytes: number | null;
+  /** A bare file name (no directories), safe to show. */
+  name: string;
+  mimeType: string;
+  bytes: Uint8Array;
 }
 
 /** The one internal event stream both SSE dialects are parsed into. */

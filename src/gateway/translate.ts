@@ -19,6 +19,8 @@ export interface GatewayChatRequest {
   runId?: string;
   /** ws only (`chat.send thinking`); the HTTP endpoints ignore it. */
   thinking?: ThinkingLevel;
+  /** ws only: download what the agent generates (a stored conversation keeps it); else it is only logged. */
+  keepMedia?: boolean;
 }
 
 export interface UpstreamCall {

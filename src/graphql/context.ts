@@ -1,4 +1,5 @@
 import type { FastifyRequest } from 'fastify';
+import type { AuthService } from '../auth/auth-service.ts';
 import type { Principal } from '../chat/principal.ts';
 import type { ChatService, RunLog } from '../chat/service.ts';
 import type { AttachmentLimits } from '../contract/limits.ts';
@@ -11,6 +12,10 @@ export interface GraphQLContext {
   log: RunLog;
   /** Aborts when the client goes away: sendChat cancels its run; subscriptions only detach (the run goes on). */
   signal: AbortSignal | undefined;
+  /** WeChat sign-in, when configured. */
+  auth: AuthService | undefined;
+  /** The caller's address (X-Forwarded-For honoured with TRUST_PROXY): sign-in is rate-limited by it. */
+  clientIp: string;
 }
 
 /**
@@ -25,6 +30,7 @@ export interface ServerContext {
 export interface GraphQLDependencies {
   service: ChatService;
   limits: AttachmentLimits;
+  auth?: AuthService;
 }
 
 export function createGraphQLContext(
@@ -33,5 +39,5 @@ export function createGraphQLContext(
   req: FastifyRequest,
   signal: AbortSignal | undefined,
 ): GraphQLContext {
-  return { principal, ...dependencies, log: req.log, signal };
+  return { principal, ...dependencies, auth: dependencies.auth, log: req.log, signal, clientIp: req.ip };
 }

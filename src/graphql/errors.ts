@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { GraphQLError } from 'graphql';
 import type { YogaLogger } from 'graphql-yoga';
-import { AppError } from '../contract/errors.ts';
+import { AppError, errorDetails } from '../contract/errors.ts';
 import { hideSuggestions } from './suggestions.ts';
 
 function findAppError(error: unknown): AppError | undefined {
@@ -30,10 +30,7 @@ export function createMaskError(options: MaskErrorOptions) {
       const path = (error as GraphQLError).path;
       return new GraphQLError(appError.message, {
         ...(path ? { path } : {}),
-        extensions: {
-          code: appError.code,
-          ...(appError.retryAfter !== undefined ? { retryAfter: appError.retryAfter } : {}),
-        },
+        extensions: { code: appError.code, ...errorDetails(appError) },
       });
     }
     if (isGraphQLsOwn(error)) {

@@ -1,10 +1,12 @@
 import websocket from '@fastify/websocket';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { AuthService } from '../auth/auth-service.ts';
 import type { ChatService } from '../chat/service.ts';
 import { FIXED_LIMITS } from '../config/fixed-limits.ts';
+import { errorDetails } from '../contract/errors.ts';
 import type { AttachmentLimits } from '../contract/limits.ts';
 import { type Authenticate, requireAuthentication } from '../http/auth.ts';
-import { fromFastifyError } from '../http/errors.ts';
+import { errorHeaders, fromFastifyError } from '../http/errors.ts';
 import { logAnsweredError } from '../http/log-policy.ts';
 import { serveGraphiQL } from './graphiql.ts';
 import { createGraphQLWsHandler } from './ws.ts';
@@ -12,6 +14,8 @@ import { createGraphQLYoga, type GraphQLYoga } from './yoga.ts';
 
 export interface GraphQLOptions {
   service: ChatService;
+  /** WeChat sign-in: callers without credentials may then run signInWithWechat and refreshSession. */
+  auth?: AuthService;
   authenticate: Authenticate;
   limits: AttachmentLimits;
   graphiql: boolean;
@@ -25,10 +29,10 @@ export interface GraphQLOptions {
 function answerInGraphQLShape(error: Error, request: FastifyRequest, reply: FastifyReply) {
   const appError = fromFastifyError(error);
   logAnsweredError(request.log, appError.code, appError.message, appError.code === 'INTERNAL' ? error : undefined);
-  if (appError.retryAfter !== undefined) reply.header('retry-after', String(appError.retryAfter));
   return reply
     .code(appError.status)
-    .send({ errors: [{ message: appError.message, extensions: { code: appError.code } }] });
+    .headers(errorHeaders(appError))
+    .send({ errors: [{ message: appError.message, extensions: { code: appError.code, ...errorDetails(appError) } }] });
 }
 
 /**
@@ -65,6 +69,7 @@ export async function registerGraphQL(app: FastifyInstance, options: GraphQLOpti
     path,
     service: options.service,
     limits: options.limits,
+    auth: options.auth,
     introspection: options.introspection,
     log: app.log,
   });
@@ -74,7 +79,11 @@ export async function registerGraphQL(app: FastifyInstance, options: GraphQLOpti
     // Yoga refuses a text/plain body with an empty 415; refused here instead, it says what to send.
     scope.removeContentTypeParser('text/plain');
     if (options.graphiql) scope.addHook('onRequest', serveGraphiQL({ endpoint: path, apiKey: options.graphiqlApiKey }));
-    requireAuthentication(scope, { authenticate: options.authenticate, exempt: authenticatedElsewhere });
+    requireAuthentication(scope, {
+      authenticate: options.authenticate,
+      exempt: authenticatedElsewhere,
+      ...(options.auth ? { guestMaxBodyBytes: FIXED_LIMITS.guestMaxBodyBytes } : {}),
+    });
     const handler = httpHandler(yoga);
     scope.route({ url: path, method: 'GET', handler, wsHandler: createGraphQLWsHandler(yoga, options.authenticate) });
     scope.route({ url: path, method: ['POST', 'OPTIONS'], handler });

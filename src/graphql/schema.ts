@@ -5,5 +5,6 @@ import './types/conversation.ts';
 import './types/limits.ts';
 import './types/operations.ts';
 import './types/send-chat-input.ts';
+import './types/auth.ts';
 
 export const schema = builder.toSchema({ sortSchema: false });

@@ -1,12 +1,14 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyRequest } from 'fastify';
 import { type DocumentNode, type ExecutionArgs, type execute, GraphQLError, type subscribe } from 'graphql';
 import { type Extra, makeHandler } from 'graphql-ws/use/@fastify/websocket';
 import type { Principal } from '../chat/principal.ts';
+import { AppError } from '../contract/errors.ts';
 import type { Authenticate } from '../http/auth.ts';
 import type { GraphQLYoga } from './yoga.ts';
 
 /** Set by onConnect. graphql-ws closes a socket (4401) that subscribes before onConnect accepted it. */
-type Caller = { principal: Principal };
+type Caller = { principal: Principal; credentials: IncomingHttpHeaders };
 
 interface Roots {
   execute: typeof execute;
@@ -31,16 +33,30 @@ function credentials(request: FastifyRequest, params: Readonly<Record<string, un
  */
 export function createGraphQLWsHandler(yoga: GraphQLYoga, authenticate: Authenticate) {
   return makeHandler<Record<string, unknown> | undefined, Caller>({
-    onConnect: (ctx) => {
+    onConnect: async (ctx) => {
       try {
-        ctx.extra.principal = authenticate(credentials(ctx.extra.request, ctx.connectionParams));
+        ctx.extra.credentials = credentials(ctx.extra.request, ctx.connectionParams);
+        ctx.extra.principal = await authenticate(ctx.extra.credentials);
         return true;
-      } catch {
+      } catch (error) {
+        // An expired token closes with 4401 and says so: the client refreshes and reconnects instead of signing in.
+        if (error instanceof AppError && error.code === 'TOKEN_EXPIRED') ctx.extra.socket.close(4401, 'TOKEN_EXPIRED');
         return false;
       }
     },
     onSubscribe: async (ctx, _id, payload) => {
-      const { request: req, principal } = accepted(ctx.extra);
+      const { request: req, principal: connected, credentials: presented } = accepted(ctx.extra);
+      // A signed-in user is re-checked per operation (cached): a block, a sign-out or an expired token applies to
+      // a long-lived socket too, as an error for this operation.
+      let principal = connected;
+      if (connected.kind === 'user') {
+        try {
+          principal = await authenticate(presented);
+        } catch (error) {
+          if (!(error instanceof AppError)) throw error;
+          return [new GraphQLError(error.message, { extensions: { code: error.code } })];
+        }
+      }
       const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
         req,
         principal,

@@ -8,6 +8,7 @@ import { FIXED_LIMITS } from '../config/fixed-limits.ts';
 import { useAnsweredErrorLog } from './answered-error-log.ts';
 import { createGraphQLContext, type GraphQLContext, type GraphQLDependencies, type ServerContext } from './context.ts';
 import { createMaskError, yogaLogger } from './errors.ts';
+import { useGuestOperations } from './guest-operations.ts';
 import { useNoIntrospection } from './no-introspection.ts';
 import { schema } from './schema.ts';
 import { useNoSuggestions } from './suggestions.ts';
@@ -40,7 +41,7 @@ const REPORTED = {
  * the route (graphiql.ts), before authentication; yoga only ever sees authenticated operations.
  */
 export function createGraphQLYoga(options: YogaOptions): GraphQLYoga {
-  const { service, limits } = options;
+  const { service, limits, auth } = options;
   return createYoga<ServerContext, GraphQLContext>({
     schema,
     graphqlEndpoint: options.path,
@@ -50,7 +51,7 @@ export function createGraphQLYoga(options: YogaOptions): GraphQLYoga {
     maskedErrors: { maskError: createMaskError({ hideSuggestions: !options.introspection }) },
     parserAndValidationCache: { errorCache: NO_ERROR_CACHE },
     context: ({ req, principal, request }) =>
-      createGraphQLContext(principal, { service, limits }, req, request?.signal),
+      createGraphQLContext(principal, { service, limits, auth }, req, request?.signal),
     plugins: [
       // graphql-js's reference executor: cheaper variable coercion than graphql-tools', same @oneOf.
       useEngine({ execute, subscribe }),
@@ -65,6 +66,7 @@ export function createGraphQLYoga(options: YogaOptions): GraphQLYoga {
       }),
       useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf', 'x-api-key', 'authorization'] }),
       useAnsweredErrorLog(),
+      useGuestOperations(),
       ...(options.introspection ? [] : [useNoIntrospection(), useNoSuggestions()]),
     ],
   });

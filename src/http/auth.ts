@@ -1,30 +1,38 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ANONYMOUS, type Principal } from '../chat/principal.ts';
+import { ANONYMOUS, GUEST, type Principal } from '../chat/principal.ts';
 import { AppError } from '../contract/errors.ts';
 
 const sha256 = (value: string) => createHash('sha256').update(value).digest();
 
-function presentedKey(headers: IncomingHttpHeaders): string | undefined {
-  const apiKey = headers['x-api-key'];
-  if (typeof apiKey === 'string' && apiKey !== '') return apiKey.trim();
+export function bearerToken(headers: IncomingHttpHeaders): string | undefined {
   const authorization = headers.authorization;
   if (authorization && /^bearer\s+/i.test(authorization)) return authorization.replace(/^bearer\s+/i, '').trim();
   return undefined;
 }
 
-export type Authenticate = (headers: IncomingHttpHeaders) => Principal;
+function presentedKey(headers: IncomingHttpHeaders): string | undefined {
+  const apiKey = headers['x-api-key'];
+  if (typeof apiKey === 'string' && apiKey !== '') return apiKey.trim();
+  return bearerToken(headers);
+}
+
+/** Establishes the caller from request headers (API keys synchronously; access tokens read the store). */
+export type Authenticate = (headers: IncomingHttpHeaders) => Principal | Promise<Principal>;
 
 /**
  * `X-Api-Key` or `Authorization: Bearer`. Keys are compared as SHA-256 digests in constant time,
  * against every configured key, so neither length nor position leaks. No keys = anonymous mode.
  */
-export function createAuthenticator(apiKeys: readonly string[]): Authenticate {
+export function createAuthenticator(apiKeys: readonly string[]): (headers: IncomingHttpHeaders) => Principal {
   if (apiKeys.length === 0) return () => ANONYMOUS;
   const known = apiKeys.map((key) => {
     const digest = sha256(key);
-    return { digest, principal: Object.freeze({ id: `key_${digest.toString('hex').slice(0, 12)}` }) };
+    return {
+      digest,
+      principal: Object.freeze({ id: `key_${digest.toString('hex').slice(0, 12)}`, kind: 'key' as const }),
+    };
   });
   return (headers) => {
     const key = presentedKey(headers);
@@ -55,6 +63,11 @@ export interface AuthenticationOptions {
   authenticate: Authenticate;
   /** Requests whose route authenticates them some other way: a websocket upgrade, by its own handshake. */
   exempt?: (request: FastifyRequest) => boolean;
+  /**
+   * A surface that signs users in admits callers without credentials as GUEST (only sign-in and refresh serve
+   * them), as long as their declared body is at most this many bytes: no one unauthenticated gets a big body read.
+   */
+  guestMaxBodyBytes?: number;
   /** Answers a refused caller in the surface's own shape; by default the error goes to Fastify's error handler. */
   refuse?: (error: AppError, request: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
 }
@@ -68,11 +81,23 @@ export function requireAuthentication(scope: FastifyInstance, options: Authentic
   scope.addHook('onRequest', async (request, reply) => {
     if (options.exempt?.(request)) return;
     try {
-      request.principal = options.authenticate(request.headers);
+      request.principal =
+        options.guestMaxBodyBytes !== undefined && isGuest(request, options.guestMaxBodyBytes)
+          ? GUEST
+          : await options.authenticate(request.headers);
     } catch (error) {
       if (!(error instanceof AppError) || !options.refuse) throw error;
       await options.refuse(error, request, reply);
       return reply;
     }
   });
+}
+
+/** No credentials, and a body small enough to read for sign-in (declared up front: no chunked uploads). */
+function isGuest(request: FastifyRequest, maxBodyBytes: number): boolean {
+  const { headers } = request;
+  if (headers['x-api-key'] || headers.authorization) return false;
+  if (request.method === 'GET' || request.method === 'HEAD') return true;
+  const length = Number(headers['content-length']);
+  return headers['content-length'] !== undefined && Number.isInteger(length) && length <= maxBodyBytes;
 }

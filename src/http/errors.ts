@@ -1,13 +1,30 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { AppError, ERROR_TYPE, toAppError } from '../contract/errors.ts';
+import { AppError, ERROR_TYPE, errorDetails, toAppError } from '../contract/errors.ts';
 import { logAnsweredError } from './log-policy.ts';
 
 export interface ErrorBody {
-  error: { code: string; message: string; type: string; requestId: string };
+  error: {
+    code: string;
+    message: string;
+    type: string;
+    requestId: string;
+    approvalCode?: string;
+    resetAt?: string;
+  };
 }
 
+/** `Retry-After` stays a header (the legacy client reads the body's four fields); the rest joins the body. */
 export function errorBody(error: AppError, requestId: string): ErrorBody {
-  return { error: { code: error.code, message: error.message, type: ERROR_TYPE[error.code], requestId } };
+  const { retryAfter: _header, ...details } = errorDetails(error);
+  return { error: { code: error.code, message: error.message, type: ERROR_TYPE[error.code], requestId, ...details } };
+}
+
+/** `Retry-After` (seconds) and, for an exhausted quota, when it resets: the same headers on every HTTP surface. */
+export function errorHeaders(error: AppError): Record<string, string> {
+  return {
+    ...(error.retryAfter !== undefined ? { 'retry-after': String(error.retryAfter) } : {}),
+    ...(error.resetAt !== undefined ? { 'x-quota-reset': new Date(error.resetAt).toISOString() } : {}),
+  };
 }
 
 /** Fastify's own failures (body parsing, limits, routing) in the one error model. */
@@ -37,7 +54,7 @@ export function fromFastifyError(error: FastifyError | Error): AppError {
 }
 
 export function sendError(reply: FastifyReply, error: AppError): FastifyReply {
-  if (error.retryAfter !== undefined) reply.header('retry-after', String(error.retryAfter));
+  reply.headers(errorHeaders(error));
   return reply.code(error.status).type('application/json; charset=utf-8').send(errorBody(error, reply.request.id));
 }
 

@@ -32,7 +32,8 @@ export function registerRestChat(app: FastifyInstance, options: RestChatOptions)
       return toChatCompletion(result);
     }
 
-    const run = service.start(principal, input, { stream: true, log: request.log });
+    const run = await service.begin(principal, input, { stream: true, log: request.log });
+    if (reply.raw.destroyed) run.cancel();
     const sse = new SseWriter(reply, { heartbeatMs: options.heartbeatMs, headers: { 'x-run-id': run.id } });
     const render = chunkRenderer(run.id, run.model);
     const detach = new AbortController();
@@ -47,7 +48,10 @@ export function registerRestChat(app: FastifyInstance, options: RestChatOptions)
         else if (event.type === 'delta') await sse.data(render.delta(event.text));
         else if (event.type === 'completed') await sse.data(render.finish(event.result));
         else if (event.type === 'tool') await sse.comment(`x_tool ${JSON.stringify(toolProgress(event))}`);
-        else await sse.data(JSON.stringify(errorBody(new AppError(event.code, event.message), request.id)));
+        else {
+          const body = errorBody(new AppError(event.code, event.message), request.id);
+          await sse.data(JSON.stringify(event.retracted ? { ...body, retracted: true } : body));
+        }
       }
       await sse.data('[DONE]');
     } finally {

@@ -19,6 +19,8 @@ export function toChatCompletion(result: ChatResult, created = Math.floor(Date.n
     choices: [{ index: 0, message: result.message, finish_reason: result.finishReason }],
     usage: restUsage(result.usage),
     attachments: result.attachments,
+    aiGenerated: result.aiGenerated,
+    label: result.label,
   };
 }
 
@@ -29,7 +31,7 @@ export function chunkRenderer(runId: string, model: string, created = Math.floor
     role: () => `${head}{"index":0,"delta":{"role":"assistant"},"finish_reason":null}]}`,
     delta: (text: string) => `${head}{"index":0,"delta":{"content":${JSON.stringify(text)}},"finish_reason":null}]}`,
     finish: (result: ChatResult) =>
-      `${head}{"index":0,"delta":{},"finish_reason":${JSON.stringify(result.finishReason ?? 'stop')}}],"usage":${JSON.stringify(restUsage(result.usage))},"attachments":${JSON.stringify(result.attachments)}}`,
+      `${head}{"index":0,"delta":{},"finish_reason":${JSON.stringify(result.finishReason ?? 'stop')}}],"usage":${JSON.stringify(restUsage(result.usage))},"attachments":${JSON.stringify(result.attachments)},"aiGenerated":${result.aiGenerated},"label":${JSON.stringify(result.label)}}`,
   };
 }
 

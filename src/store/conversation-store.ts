@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import type { OutputAttachment, Usage } from '../contract/chat.ts';
 import { deleteOrphanBlobs } from './blobs.ts';
 import type { Database } from './database.ts';
@@ -15,9 +15,11 @@ import type { ConversationTable, Executor, MessageStatus, MessageTable, StoreSch
 
 export type { Executor } from './schema.ts';
 
+import { type RejectedTurn, writeRejectedTurn } from './rejected-turn.ts';
 import { type TurnStart, turnStartQueries, writeTurnStart } from './turn-start.ts';
 
 export type { NewAttachment, TurnStart } from './turn-start.ts';
+export { insertAttachments } from './turn-start.ts';
 
 export interface RunEnd {
   status: Exclude<MessageStatus, 'running'>;
@@ -55,7 +57,7 @@ export class ConversationStore {
     // Every turn runs these: compiled once (see prepare()).
     this.#queries = {
       ...turnStartQueries(db),
-      get: prepare<{ owner: string; id: string }, ConversationTable>((p) =>
+      get: prepare<{ owner: string; id: string }, Selectable<ConversationTable>>((p) =>
         db.selectFrom('conversations').selectAll().where('id', '=', p('id')).where('owner', '=', p('owner')),
       ),
       savePartial: prepare<{ id: string; content: string; now: number }, never>((p) =>
@@ -134,6 +136,17 @@ export class ConversationStore {
     return result.numUpdatedRows > 0n ? this.get(owner, id) : undefined;
   }
 
+  /** resetConversation: the turns after it run in a fresh gateway session; the stored messages stay. */
+  async resetSession(owner: string, id: string): Promise<ConversationRecord | undefined> {
+    const result = await this.#db
+      .updateTable('conversations')
+      .set((eb) => ({ session_generation: eb('session_generation', '+', 1) }))
+      .where('id', '=', id)
+      .where('owner', '=', owner)
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n ? this.get(owner, id) : undefined;
+  }
+
   /** Removes the conversation, its messages and attachments, and the bytes no other attachment uses. */
   async delete(owner: string, id: string): Promise<boolean> {
     return this.#db.transaction().execute(async (tx) => {
@@ -170,6 +183,21 @@ export class ConversationStore {
   async recordTurnStart(turn: TurnStart, tx?: Executor): Promise<string> {
     if (!tx) return this.transaction((inner) => this.recordTurnStart(turn, inner));
     return writeTurnStart(tx, this.#queries, turn);
+  }
+
+  /** A user turn moderation refused, inside `tx`: no run, nothing forwarded. */
+  async recordRejectedTurn(turn: RejectedTurn, tx: Executor): Promise<void> {
+    await writeRejectedTurn(tx, this.#queries, turn);
+  }
+
+  /** An answer moderation withdrew after it ended: its text goes, its status becomes `hidden`. */
+  async hideAnswer(runId: string, now: number, on: Executor = this.#db): Promise<void> {
+    await on
+      .updateTable('messages')
+      .set({ status: 'hidden', content: '', updated_at: now })
+      .where('run_id', '=', runId)
+      .where('role', '=', 'assistant')
+      .execute();
   }
 
   /** A running answer's text so far (periodic, never per delta). */
@@ -227,7 +255,7 @@ export class ConversationStore {
       .where('messages.run_id', '=', runId)
       .where('conversations.owner', '=', owner)
       .executeTakeFirst();
-    return row && toMessage(row);
+    return row && toMessage(row, (await this.#attachmentsOf([row.id])).get(row.id));
   }
 
   async #attachmentsOf(messageIds: string[]): Promise<Map<string, AttachmentRecord[]>> {

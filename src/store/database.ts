@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import type { DatabaseSync } from 'node:sqlite';
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import { type Migration, Migrator } from 'kysely/migration';
 import pg from 'pg';
@@ -14,6 +15,10 @@ export type DatabaseLocation = { dialect: 'sqlite'; path: string } | { dialect: 
 export interface Database {
   db: Kysely<StoreSchema>;
   dialect: Dialect;
+  /** PostgreSQL: the pool Kysely runs on, shared with the limiter's store. */
+  pool?: pg.Pool;
+  /** SQLite: the one connection Kysely runs on, shared with the limiter's store. */
+  sqlite?: DatabaseSync;
   close(): Promise<void>;
 }
 
@@ -45,9 +50,13 @@ const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 export async function openDatabase(options: OpenDatabaseOptions): Promise<Database> {
   const location = parseDatabaseUrl(options.url);
   let db: Kysely<StoreSchema>;
+  let pgPool: pg.Pool | undefined;
+  let sqlite: DatabaseSync | undefined;
   if (location.dialect === 'sqlite') {
     if (location.path !== ':memory:') mkdirSync(dirname(location.path), { recursive: true });
-    db = new Kysely<StoreSchema>({ dialect: new SqliteDialect({ database: openNodeSqlite(location.path) }) });
+    const connection = openNodeSqlite(location.path);
+    sqlite = connection.sync;
+    db = new Kysely<StoreSchema>({ dialect: new SqliteDialect({ database: connection }) });
   } else {
     if (options.schema !== undefined && !SCHEMA_NAME.test(options.schema)) throw new Error('invalid schema name');
     const pool = new pg.Pool({
@@ -64,10 +73,21 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
           oid === INT8_OID ? Number : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
       },
     });
+    pgPool = pool;
     db = new Kysely<StoreSchema>({ dialect: new PostgresDialect({ pool }) });
     if (options.schema) await db.schema.createSchema(options.schema).ifNotExists().execute();
   }
-  const database: Database = { db, dialect: location.dialect, close: () => db.destroy() };
+  const database: Database = {
+    db,
+    dialect: location.dialect,
+    ...(pgPool ? { pool: pgPool } : {}),
+    ...(sqlite ? { sqlite } : {}),
+    async close() {
+      const ended = pgPool ? clientsEnded(pgPool) : undefined;
+      await db.destroy();
+      await ended;
+    },
+  };
   if (options.migrate !== false) {
     try {
       await migrate(database);
@@ -77,6 +97,22 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
     }
   }
   return database;
+}
+
+/**
+ * pg's Pool.end() resolves once its clients are *told* to end, not once they have: wait for their sockets too, so
+ * a closed store holds no connection (a database dropped right after would otherwise kill one mid-goodbye).
+ */
+function clientsEnded(pool: pg.Pool): Promise<void> {
+  let open = pool.totalCount;
+  if (open === 0) return Promise.resolve();
+  return new Promise((resolve) => {
+    // Bounded: a shutdown never hangs on a socket that will not say goodbye.
+    setTimeout(resolve, 5_000).unref();
+    pool.on('remove', () => {
+      if (--open === 0) resolve();
+    });
+  });
 }
 
 /** Applies migrations up to `target` (all when omitted); throws the first failure. */

@@ -5,13 +5,15 @@ import type { SqliteDatabase, SqliteStatement } from 'kysely';
  * node:sqlite (built into Node 24, no native build) shaped as the better-sqlite3 subset Kysely's own
  * SqliteDialect drives. StatementSync has no `reader` flag: a statement that yields columns returns rows.
  */
-export function openNodeSqlite(location: string): SqliteDatabase {
+export function openNodeSqlite(location: string): SqliteDatabase & { readonly sync: DatabaseSync } {
   const database = new DatabaseSync(location, { timeout: 5_000, enableForeignKeyConstraints: true });
   // WAL: readers never wait for the writer; NORMAL sync is durable across a process crash (not a power cut).
   database.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;');
   // Kysely prepares every query it runs; the store's queries are a few dozen shapes, so keep them prepared.
   const prepared = new Map<string, SqliteStatement>();
   return {
+    /** The connection itself, for the limiter's store: one connection per file (see limits/backends.ts). */
+    sync: database,
     close: () => database.close(),
     prepare(sql) {
       let cached = prepared.get(sql);

@@ -1,3 +1,4 @@
+import type { Selectable } from 'kysely';
 import type { OutputAttachment, Usage } from '../contract/chat.ts';
 import type { ConversationTable, MessageStatus, MessageTable } from './schema.ts';
 
@@ -5,9 +6,15 @@ export interface ConversationRecord {
   id: string;
   owner: string;
   title: string;
+  /** The gateway session the next turn runs in (the stored key, renewed by each reset). */
   sessionKey: string;
   createdAt: number;
   updatedAt: number;
+}
+
+/** Generation 0 is the key a conversation was created with; each reset moves its turns to a key nobody has used. */
+export function gatewaySessionKey(key: string, generation: number): string {
+  return generation > 0 ? `${key}-r${generation}` : key;
 }
 
 export interface AttachmentRecord {
@@ -38,11 +45,11 @@ export interface MessageRecord {
   createdAt: number;
 }
 
-export const toConversation = (row: ConversationTable): ConversationRecord => ({
+export const toConversation = (row: Selectable<ConversationTable>): ConversationRecord => ({
   id: row.id,
   owner: row.owner,
   title: row.title,
-  sessionKey: row.session_key,
+  sessionKey: gatewaySessionKey(row.session_key, Number(row.session_generation)),
   createdAt: row.created_at,
   updatedAt: row.updated_at,
 });

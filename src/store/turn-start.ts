@@ -20,7 +20,7 @@ export interface TurnStart {
   now: number;
 }
 
-type NewConversation = Omit<ConversationTable, 'updated_at'>;
+type NewConversation = Omit<ConversationTable, 'updated_at' | 'session_generation'>;
 type NewMessages = Pick<MessageTable, 'conversation_id' | 'created_at'> & {
   userId: string;
   userContent: string;
@@ -119,28 +119,37 @@ export async function writeTurnStart(tx: Executor, queries: TurnStartQueries, tu
       model: turn.assistant.model,
     }),
   );
-  for (const [position, a] of turn.user.attachments.entries()) {
+  await insertAttachments(tx, { owner, conversationId, messageId: turn.user.id, now }, turn.user.attachments);
+  return conversationId;
+}
+
+/** A message's attachments, in order: bytes stored once per sha256 whoever sent them, one metadata row each. */
+export async function insertAttachments(
+  tx: Executor,
+  to: { owner: string; conversationId: string; messageId: string; now: number },
+  attachments: readonly NewAttachment[],
+): Promise<void> {
+  for (const [position, a] of attachments.entries()) {
     await tx
       .insertInto('blobs')
-      .values({ sha256: a.sha256, bytes: a.bytes, size: a.bytes.length, created_at: now })
+      .values({ sha256: a.sha256, bytes: a.bytes, size: a.bytes.length, created_at: to.now })
       .onConflict((oc) => oc.column('sha256').doNothing())
       .execute();
     await tx
       .insertInto('attachments')
       .values({
         id: a.id,
-        owner,
-        conversation_id: conversationId,
-        message_id: turn.user.id,
+        owner: to.owner,
+        conversation_id: to.conversationId,
+        message_id: to.messageId,
         position,
         sha256: a.sha256,
         kind: a.kind,
         name: a.name,
         mime_type: a.mimeType,
         size: a.bytes.length,
-        created_at: now,
+        created_at: to.now,
       })
       .execute();
   }
-  return conversationId;
 }

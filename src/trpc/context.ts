@@ -1,5 +1,6 @@
 import { type FastifyTRPCPluginOptions, fastifyRequestHandler } from '@trpc/server/adapters/fastify';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { AuthService } from '../auth/auth-service.ts';
 import type { Principal } from '../chat/principal.ts';
 import type { ChatService, RunLog } from '../chat/service.ts';
 import type { AppError } from '../contract/errors.ts';
@@ -12,10 +13,20 @@ export interface TrpcContext {
   service: ChatService;
   /** The request's logger: every line carries its request id. */
   log: RunLog;
+  /** WeChat sign-in, when configured. */
+  auth: AuthService | undefined;
+  /** The caller's address (TRUST_PROXY honoured): sign-in is rate-limited by it. */
+  clientIp: string;
 }
 
-export function createContextFactory(service: ChatService) {
-  return ({ req }: { req: FastifyRequest }): TrpcContext => ({ principal: req.principal, service, log: req.log });
+export function createContextFactory(service: ChatService, auth?: AuthService) {
+  return ({ req }: { req: FastifyRequest }): TrpcContext => ({
+    principal: req.principal,
+    service,
+    log: req.log,
+    auth,
+    clientIp: req.ip,
+  });
 }
 
 type TrpcOptions = FastifyTRPCPluginOptions<AppRouter>['trpcOptions'];

@@ -19,13 +19,29 @@ export const conversationRouter = t.router({
 
   messages: protectedProcedure
     .input(z.object({ conversationId: id, last: size.optional(), before: cursor.optional() }))
-    .query(({ ctx, input }) =>
-      ctx.service.conversations.messages(ctx.principal, input.conversationId, input.last, input.before),
-    ),
+    .query(async ({ ctx, input }) => {
+      const page = await ctx.service.conversations.messages(
+        ctx.principal,
+        input.conversationId,
+        input.last,
+        input.before,
+      );
+      // Assistant messages carry the AI label, as GraphQL's Message does.
+      const edges = page.edges.map(({ cursor, node }) => {
+        const aiGenerated = node.role === 'assistant';
+        return { cursor, node: { ...node, aiGenerated, label: aiGenerated ? ctx.service.aiLabel : null } };
+      });
+      return { ...page, edges };
+    }),
 
   rename: protectedProcedure
     .input(z.object({ id, title: z.string().max(1_000) }))
     .mutation(({ ctx, input }) => ctx.service.conversations.rename(ctx.principal, input.id, input.title)),
+
+  /** A fresh agent session for the next turn; the stored messages stay. */
+  reset: protectedProcedure
+    .input(z.object({ id }))
+    .mutation(({ ctx, input }) => ctx.service.conversations.reset(ctx.principal, input.id)),
 
   delete: protectedProcedure
     .input(z.object({ id }))

@@ -2,7 +2,7 @@ import { type TRPCDefaultErrorShape, TRPCError, type TRPCProcedureType } from '@
 import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import { type TRPC_ERROR_CODE_KEY, TRPC_ERROR_CODES_BY_KEY } from '@trpc/server/rpc';
 import { ZodError } from 'zod';
-import { AppError, type ErrorCode } from '../contract/errors.ts';
+import { AppError, type ErrorCode, errorDetails } from '../contract/errors.ts';
 import { describeZodError } from '../contract/validation.ts';
 import { fromFastifyError } from '../http/errors.ts';
 
@@ -10,10 +10,15 @@ import { fromFastifyError } from '../http/errors.ts';
 const TRPC_CODE: Record<ErrorCode, TRPC_ERROR_CODE_KEY> = {
   INVALID_INPUT: 'BAD_REQUEST',
   UNAUTHENTICATED: 'UNAUTHORIZED',
+  TOKEN_EXPIRED: 'UNAUTHORIZED',
+  FORBIDDEN: 'FORBIDDEN',
+  PENDING_APPROVAL: 'FORBIDDEN',
   NOT_FOUND: 'NOT_FOUND',
   CANCELLED: 'CONFLICT',
   PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
   RATE_LIMITED: 'TOO_MANY_REQUESTS',
+  QUOTA_EXCEEDED: 'TOO_MANY_REQUESTS',
+  CONTENT_REJECTED: 'BAD_REQUEST',
   UPSTREAM_REJECTED: 'BAD_REQUEST',
   UPSTREAM_AUTH: 'BAD_GATEWAY',
   UPSTREAM_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
@@ -44,6 +49,15 @@ export function retryAfterOf(errors: readonly TRPCError[]): number | undefined {
     if (cause instanceof AppError && cause.retryAfter !== undefined) seconds = Math.max(seconds ?? 0, cause.retryAfter);
   }
   return seconds;
+}
+
+/** The latest quota reset among a response's errors (epoch ms), sent as `X-Quota-Reset` like REST does. */
+export function quotaResetOf(errors: readonly TRPCError[]): number | undefined {
+  let at: number | undefined;
+  for (const { cause } of errors) {
+    if (cause instanceof AppError && cause.resetAt !== undefined) at = Math.max(at ?? 0, cause.resetAt);
+  }
+  return at;
 }
 
 /** The chat service's code for any error a procedure ended with (tRPC's own client errors are INVALID_INPUT). */
@@ -88,6 +102,11 @@ export function formatError({
   return {
     ...shape,
     message: publicMessage(error, type),
-    data: { ...shape.data, appCode: appCodeOf(error), stack: undefined },
+    data: {
+      ...shape.data,
+      appCode: appCodeOf(error),
+      ...(error.cause instanceof AppError ? errorDetails(error.cause) : {}),
+      stack: undefined,
+    },
   };
 }

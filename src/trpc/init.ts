@@ -10,8 +10,20 @@ export const t = initTRPC.context<TrpcContext>().create({
   errorFormatter: formatError,
 });
 
-/** Turns the chat service's AppErrors into TRPCErrors with matching codes (the caller is known: see context.ts). */
-export const protectedProcedure = t.procedure.use(async ({ next }) => {
+/** Turns the service's AppErrors into TRPCErrors with matching codes (public: sign-in and refresh). */
+export const publicProcedure = t.procedure.use(async ({ next }) => {
+  const result = await next();
+  if (!result.ok && result.error.cause instanceof AppError) throw toTRPCError(result.error.cause);
+  return result;
+});
+
+/** publicProcedure for a known caller (see context.ts): a guest (no credentials) is refused. */
+export const protectedProcedure = t.procedure.use(async ({ ctx, next }) => {
+  if (ctx.principal.kind === 'guest') {
+    throw toTRPCError(
+      new AppError('UNAUTHENTICATED', 'Sign in first: send Authorization: Bearer <accessToken>, or an API key.'),
+    );
+  }
   const result = await next();
   if (!result.ok && result.error.cause instanceof AppError) throw toTRPCError(result.error.cause);
   return result;

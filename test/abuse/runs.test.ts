@@ -45,7 +45,7 @@ describe('abuse: cancelled runs', () => {
     gateway = await startHostileGateway(() => {});
     // Room for the queued-turn test's cancelled runs: a run leaves the per-user count a microtask after it ends.
     server = await startTestServer({ gatewayUrl: gateway.url, env: { MAX_ACTIVE_RUNS_PER_USER: '64' } });
-    principal = server.app.authenticate({ 'x-api-key': server.apiKey });
+    principal = await server.app.authenticate({ 'x-api-key': server.apiKey });
   });
   afterAll(async () => {
     await server.close();

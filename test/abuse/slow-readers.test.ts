@@ -50,7 +50,7 @@ describe('abuse: subscribers that stop reading, on a gateway that never stops', 
       gatewayUrl: gateway.url,
       env: { RUN_MAX_EVENT_BYTES: String(MAX_EVENT_BYTES) },
     });
-    principal = server.app.authenticate({ 'x-api-key': server.apiKey });
+    principal = await server.app.authenticate({ 'x-api-key': server.apiKey });
     server.app.server.server.on('request', (_request, response: ServerResponse) => responses.push(response));
   });
   afterAll(async () => {

@@ -1,11 +1,14 @@
 import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type WebSocket, WebSocketServer } from 'ws';
+import { makePdf, makePng } from '../helpers/media.ts';
 
 /**
  * An in-repo fake of the gateway's WebSocket protocol v4, frames shaped as recorded against the real one
  * (design note openclaw-ws.md): challenge → connect → hello-ok, chat.send ack then `chat`/`agent` events
- * broadcast to every connection, chat.abort, agent.wait, chat.history. Message magic words pick a script.
+ * broadcast to every connection, chat.abort, agent.wait, chat.history, artifacts.download and the media route on
+ * the same port (a ticket URL, or the block URL with the token). Message magic words pick a script.
  */
 export interface FakeWsGatewayOptions {
   token?: string;
@@ -15,7 +18,29 @@ export interface FakeWsGatewayOptions {
   policy?: { maxPayload?: number; maxImageBytes?: number; maxBytes?: number };
   /** Answer to connect: a pairing requirement instead of hello-ok. */
   pairingRequestId?: string;
+  /**
+   * How artifacts.download answers: a ticket `url` (as recorded), the bytes inline (`bytes`, the schema's other
+   * mode), or not at all (`unavailable`: an older gateway; the block URL with the token remains).
+   */
+  artifacts?: 'url' | 'bytes' | 'unavailable';
 }
+
+/** A generated artifact the fake serves. */
+export interface FakeArtifact {
+  bytes: Buffer;
+  mimeType: string;
+}
+
+export interface MediaRequest {
+  path: string;
+  ticket: boolean;
+  bearer: boolean;
+}
+
+/** The PNG FAKE_MEDIA generates (real, decodable). */
+export const GENERATED_PNG = makePng(8, 8);
+/** The PDF FAKE_MEDIA_PDF adds. */
+export const GENERATED_PDF = makePdf('Generated report');
 
 export interface RecordedRequest {
   method: string;
@@ -25,6 +50,8 @@ export interface RecordedRequest {
 export interface FakeWsGateway {
   url: string;
   requests: RecordedRequest[];
+  /** HTTP requests for media bytes. */
+  mediaRequests: MediaRequest[];
   /** Closes every open socket (the client reconnects). */
   dropConnections(): void;
   connections(): number;
@@ -40,12 +67,23 @@ interface RunState {
 }
 
 export async function startFakeWsGateway(options: FakeWsGatewayOptions = {}): Promise<FakeWsGateway> {
-  const wss = new WebSocketServer({
-    host: '127.0.0.1',
-    port: options.port ?? 0,
-    maxPayload: options.policy?.maxPayload ?? 26_214_400,
-  });
-  await new Promise<void>((resolve) => wss.once('listening', () => resolve()));
+  const artifacts = new Map<string, FakeArtifact>();
+  const mediaRequests: MediaRequest[] = [];
+  const serveMedia = (req: IncomingMessage, res: ServerResponse) => {
+    const url = new URL(req.url ?? '/', 'http://fake');
+    const match = /^\/api\/chat\/media\/outgoing\/[^/]+\/([^/]+)\/full$/.exec(url.pathname);
+    const ticket = url.searchParams.get('mediaTicket');
+    const bearer = req.headers.authorization === `Bearer ${options.token}`;
+    mediaRequests.push({ path: url.pathname, ticket: ticket !== null, bearer });
+    const artifact = match ? artifacts.get(decodeURIComponent(match[1] ?? '')) : undefined;
+    if (!artifact) return res.writeHead(404).end();
+    if (ticket !== `v1.${match?.[1]}` && !bearer) return res.writeHead(401).end();
+    res.writeHead(200, { 'content-type': artifact.mimeType, 'content-length': artifact.bytes.length });
+    res.end(artifact.bytes);
+  };
+  const http = createServer(serveMedia);
+  await new Promise<void>((resolve) => http.listen(options.port ?? 0, '127.0.0.1', resolve));
+  const wss = new WebSocketServer({ server: http, maxPayload: options.policy?.maxPayload ?? 26_214_400 });
   const requests: RecordedRequest[] = [];
   const runs = new Map<string, RunState>();
   const history = new Map<string, Array<Record<string, unknown>>>();
@@ -158,27 +196,32 @@ export async function startFakeWsGateway(options: FakeWsGatewayOptions = {}): Pr
       burst();
     }
     if (message.includes('FAKE_MEDIA')) {
-      // As recorded: one assistant frame names the media; the image block reaches history ~200 ms after the final.
+      // As recorded: one assistant frame names the media; the blocks reach history ~200 ms after the final.
+      const blocks = mediaScript(message, run, artifacts);
       schedule(run, at, () => {
-        agent(run, 'assistant', { text: 'Here is the local cat.', delta: '', mediaUrls: ['./cat.png'] });
+        agent(run, 'assistant', {
+          text: 'Here is the local cat.',
+          delta: '',
+          mediaUrls: blocks.map((b) => `./${b.artifactId}`),
+        });
         chat(run, {
           state: 'delta',
           deltaText: 'Here is the local cat.',
           message: assistant('Here is the local cat.'),
         });
-        finish(run, 'Here is the local cat.');
-        setTimeout(() => {
-          const row = history.get(run.sessionKey)?.find((r) => (r.__openclaw as { runId: string }).runId === runId);
-          (row?.content as unknown[] | undefined)?.push({
-            type: 'image',
-            artifactId: 'artifact_managed_image_3f45',
-            url: '/api/chat/media/outgoing/agent%3Amain%3Akey/3f45/full',
-            openUrl: '/api/chat/media/outgoing/agent%3Amain%3Akey/3f45/full',
-            alt: 'cat.png',
-            mimeType: 'image/png',
-            sizeBytes: 238,
-          });
-        }, 200);
+        const complete = () => {
+          finish(run, 'Here is the local cat.');
+          if (message.includes('FAKE_MEDIA_NEVER')) return;
+          setTimeout(() => {
+            const row = history.get(run.sessionKey)?.find((r) => (r.__openclaw as { runId: string }).runId === runId);
+            (row?.content as unknown[] | undefined)?.push(...blocks);
+          }, 200);
+        };
+        if (!message.includes('FAKE_DROP')) return complete();
+        // The connection dies before the final; agent.wait's reply keeps the raw MEDIA: lines (as recorded).
+        run.text = `Here is the local cat.\n\n${blocks.map((b) => `MEDIA:./${b.artifactId}`).join('\n')}`;
+        for (const other of authed) other.terminate();
+        schedule(run, 50, complete);
       });
       return;
     }
@@ -285,6 +328,20 @@ export async function startFakeWsGateway(options: FakeWsGatewayOptions = {}): Pr
         reply(true, { payload: { runId: run.runId, status: run.status, terminalReply: { text: run.text } } });
       };
       waitFor();
+    } else if (method === 'artifacts.download' && options.artifacts !== 'unavailable') {
+      const id = String(params.artifactId);
+      const artifact = artifacts.get(id);
+      if (!artifact) return reply(false, { error: { code: 'NOT_FOUND', message: 'unknown artifact' } });
+      const path = `/api/chat/media/outgoing/${encodeURIComponent(`agent:main:${params.sessionKey}`)}/${id}/full`;
+      const meta = { id, type: 'image', title: id, mimeType: artifact.mimeType, download: { mode: 'url' } };
+      if (options.artifacts === 'bytes') {
+        reply(true, { payload: { artifact: meta, encoding: 'base64', data: artifact.bytes.toString('base64') } });
+      } else {
+        // FAKE_MEDIA_OFFSITE: a ticket URL on another host, which the server must not fetch.
+        const base = id.includes('offsite') ? 'http://127.0.0.2:9' : '';
+        const url = `${base}${path}?mediaTicket=v1.${id}`;
+        reply(true, { payload: { artifact: meta, url, expiresAt: new Date(Date.now() + 300_000).toISOString() } });
+      }
     } else if (method === 'chat.history') {
       const rows = history.get(String(params.sessionKey).toLowerCase()) ?? [];
       reply(true, { payload: { sessionKey: params.sessionKey, messages: rows, hasMore: false } });
@@ -306,10 +363,11 @@ export async function startFakeWsGateway(options: FakeWsGatewayOptions = {}): Pr
     socket.on('error', () => {});
   });
 
-  const { port } = wss.address() as AddressInfo;
+  const { port } = http.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
+    mediaRequests,
     dropConnections: () => {
       for (const socket of wss.clients) socket.terminate();
     },
@@ -318,6 +376,48 @@ export async function startFakeWsGateway(options: FakeWsGatewayOptions = {}): Pr
       for (const run of runs.values()) for (const timer of run.timers) clearTimeout(timer);
       for (const socket of wss.clients) socket.terminate();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
+      http.closeAllConnections();
+      await new Promise<void>((resolve) => http.close(() => resolve()));
     },
   };
+}
+
+/**
+ * The blocks a FAKE_MEDIA run's transcript row gets, their bytes registered for download. FAKE_MEDIA: cat.png;
+ * FAKE_MEDIA_PDF adds report.pdf; FAKE_MEDIA_BIG_<n>: an image of n bytes that declares no size; FAKE_MEDIA_OFFSITE:
+ * a ticket URL on another host; FAKE_MEDIA_EVIL: a name with directories and control characters;
+ * FAKE_MEDIA_MANY_<n>: n images.
+ */
+function mediaScript(message: string, run: { runId: string }, artifacts: Map<string, FakeArtifact>) {
+  const id = (what: string) => `artifact_managed_${what}_${run.runId.slice(-12)}`;
+  const block = (kind: 'image' | 'file', what: string, name: string, artifact: FakeArtifact, sized = true) => {
+    artifacts.set(id(what), artifact);
+    const path = `/api/chat/media/outgoing/key/${id(what)}/full`;
+    return {
+      type: kind,
+      artifactId: id(what),
+      url: path,
+      openUrl: path,
+      ...(kind === 'image' ? { alt: name } : { title: name }),
+      mimeType: artifact.mimeType,
+      ...(sized ? { sizeBytes: artifact.bytes.length } : {}),
+    };
+  };
+  const big = /FAKE_MEDIA_BIG_(\d+)/.exec(message);
+  if (big) {
+    const bytes = Buffer.alloc(Number(big[1]));
+    GENERATED_PNG.copy(bytes);
+    return [block('image', 'big', 'big.png', { bytes, mimeType: 'image/png' }, false)];
+  }
+  const png = { bytes: GENERATED_PNG, mimeType: 'image/png' };
+  const many = /FAKE_MEDIA_MANY_(\d+)/.exec(message);
+  if (many) return Array.from({ length: Number(many[1]) }, (_, i) => block('image', `many${i}`, `cat-${i}.png`, png));
+  if (message.includes('FAKE_MEDIA_OFFSITE')) return [block('image', 'offsite', 'cat.png', png)];
+  if (message.includes('FAKE_MEDIA_EVIL'))
+    return [block('image', 'evil', '/home/agent/state/workspace/\u0007cat.png', png)];
+  const blocks = [block('image', 'image', 'cat.png', png)];
+  if (message.includes('FAKE_MEDIA_PDF')) {
+    blocks.push(block('file', 'pdf', 'report.pdf', { bytes: GENERATED_PDF, mimeType: 'application/pdf' }));
+  }
+  return blocks;
 }

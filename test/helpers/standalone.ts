@@ -1,6 +1,6 @@
 /** What `node test/fake-*\/main.ts` runs: a started fake announced on stdout, closed on SIGINT/SIGTERM. */
-export function serveStandalone(gateway: { url: string; close(): Promise<void> }): void {
-  process.stdout.write(`FAKE_GATEWAY_URL=${gateway.url}\n`);
+export function serveStandalone(gateway: { url: string; close(): Promise<void> }, variable = 'FAKE_GATEWAY_URL'): void {
+  process.stdout.write(`${variable}=${gateway.url}\n`);
   let stopping = false;
   const stop = () => {
     if (stopping) return;

@@ -25,10 +25,13 @@ export async function startWsTestServer(
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',
     API_KEYS: [TEST_API_KEY, OTHER_API_KEY].join(','),
+    // Tests send many turns a minute; test/limits covers the limit.
+    RATE_LIMIT_PER_MINUTE: '100000',
     OPENCLAW_GATEWAY_URL: gateway.url,
     OPENCLAW_GATEWAY_TOKEN: 'fake-token',
     OPENCLAW_TRANSPORT: 'ws',
     OPENCLAW_WS_REQUEST_TIMEOUT_MS: '5000',
+    DATABASE_URL: 'sqlite::memory:',
     PORT: '0',
     ...options.env,
   });

@@ -23,6 +23,7 @@ async function startServer(transport: string): Promise<{ app: App; base: string 
     DATABASE_URL: `sqlite:${join(root, `${transport}.sqlite`)}`,
     ATTACHMENT_URL_SECRET: 'openclaw-e2e-attachment-secret-0123456789',
     API_KEYS: KEY,
+    RATE_LIMIT_PER_MINUTE: '100000',
     OPENCLAW_GATEWAY_URL: GATEWAY_URL,
     OPENCLAW_GATEWAY_TOKEN: GATEWAY_TOKEN,
     OPENCLAW_TRANSPORT: transport,

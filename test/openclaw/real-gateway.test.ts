@@ -1,9 +1,15 @@
+import { readFileSync } from 'node:fs';
 import { createServer, Socket as NetSocket, type Socket } from 'node:net';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type App, buildApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config/env.ts';
 import type { WsChatGateway } from '../../src/gateway/ws/transport.ts';
 import { makePdf, makePng, PDF_TEXT } from '../helpers/media.ts';
+import { buildBundleForTests } from '../sdk/bundle.ts';
+import { collect } from '../sdk/streams.ts';
+import { loadMiniprogramBundle } from '../sdk/vm-runtime.ts';
+import { createWxSimulator } from '../sdk/wx-simulator.ts';
 
 /**
  * The same chat flows as the integration suite, against the REAL OpenClaw gateway started by
@@ -12,6 +18,13 @@ import { makePdf, makePng, PDF_TEXT } from '../helpers/media.ts';
 const GATEWAY_URL = process.env.OPENCLAW_GATEWAY_URL;
 const GATEWAY_TOKEN = process.env.OPENCLAW_GATEWAY_TOKEN;
 const KEY = 'openclaw-e2e-key-0123456789';
+/** start.sh puts this PNG in the agent's workspace; FAKE_MEDIA_LOCAL answers `MEDIA:./cat.png`. */
+const CAT_PNG = process.env.OPENCLAW_REAL_DIR
+  ? readFileSync(join(process.env.OPENCLAW_REAL_DIR, 'state/workspace/cat.png'))
+  : Buffer.from(
+      'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==',
+      'base64',
+    );
 
 type Transport = 'http' | 'ws';
 
@@ -25,6 +38,7 @@ async function startServer(
     LOG_LEVEL: 'silent',
     DATABASE_URL: 'sqlite::memory:',
     API_KEYS: KEY,
+    RATE_LIMIT_PER_MINUTE: '100000',
     OPENCLAW_GATEWAY_URL: GATEWAY_URL,
     OPENCLAW_GATEWAY_TOKEN: token,
     OPENCLAW_TRANSPORT: transport,
@@ -311,6 +325,80 @@ describe.runIf(GATEWAY_URL && GATEWAY_TOKEN).each<Transport>(['http', 'ws'])(
         expect(response.status).toBe(413);
         const next = await post(server.base, { messages: [{ role: 'user', content: 'after oversize' }] });
         expect((await next.json()).choices[0].message.content).toMatch(/^ECHO: after oversize/);
+      },
+      60_000,
+    );
+
+    it('resetConversation starts a fresh gateway session: the model sees none of the earlier turns', async () => {
+      const send = async (content: string, conversationId?: string) => {
+        const response = await post(
+          server.base,
+          {
+            query: 'mutation($i: SendChatInput!) { sendChat(input: $i) { conversationId message { content } } }',
+            variables: { i: { messages: [{ role: 'user', content }], ...(conversationId ? { conversationId } : {}) } },
+          },
+          '/graphql',
+        );
+        return (await response.json()).data.sendChat as { conversationId: string; message: { content: string } };
+      };
+      const first = await send('reset turn one');
+      expect(first.message.content).toContain('history=0');
+      expect((await send('reset turn two', first.conversationId)).message.content).toContain('history=1');
+      const reset = await post(
+        server.base,
+        { query: 'mutation($id: ID!) { resetConversation(id: $id) { id } }', variables: { id: first.conversationId } },
+        '/graphql',
+      );
+      expect((await reset.json()).data.resetConversation.id).toBe(first.conversationId);
+      expect((await send('reset turn three', first.conversationId)).message.content).toContain('history=0');
+      const read = await post(
+        server.base,
+        {
+          query: 'query($id: ID!) { conversation(id: $id) { messages { edges { node { role } } } } }',
+          variables: { id: first.conversationId },
+        },
+        '/graphql',
+      );
+      expect((await read.json()).data.conversation.messages.edges).toHaveLength(6);
+    }, 60_000);
+
+    it.runIf(transport === 'ws')(
+      'delivers a generated image (FAKE_MEDIA_LOCAL) to a mini-program client through our signed URL',
+      async () => {
+        const simulator = createWxSimulator();
+        try {
+          const { sdk } = loadMiniprogramBundle((await buildBundleForTests()).file, simulator.wx);
+          const client = sdk.createChatClient({ baseUrl: server.base, apiKey: KEY });
+          const events = await collect(
+            client.chatStream({ messages: [{ role: 'user', content: 'FAKE_MEDIA_LOCAL' }] }),
+          );
+          const last = events.at(-1) as {
+            __typename: string;
+            result: { message: { content: string }; attachments: Array<Record<string, unknown>> };
+          };
+          expect(last.__typename).toBe('ChatCompleted');
+          expect(last.result.message.content).toContain('Here is the local cat.');
+          expect(last.result.message.content).not.toContain('MEDIA:');
+          const [image] = last.result.attachments;
+          expect(image).toMatchObject({ __typename: 'ImageAttachment', alt: 'cat.png', mimeType: 'image/png' });
+          const wire = JSON.stringify(events);
+          for (const trace of ['/api/chat/media', 'mediaTicket', 'artifact_', 'state/workspace']) {
+            expect(wire).not.toContain(trace);
+          }
+          const loaded = await new Promise<{ statusCode: number; data: ArrayBuffer }>((resolve, reject) =>
+            simulator.wx.request({
+              url: new URL(String(image?.url), server.base).href,
+              method: 'GET',
+              responseType: 'arraybuffer',
+              success: resolve as never,
+              fail: reject,
+            }),
+          );
+          expect(loaded.statusCode).toBe(200);
+          expect(Buffer.from(loaded.data).equals(CAT_PNG)).toBe(true);
+        } finally {
+          simulator.close();
+        }
       },
       60_000,
     );

@@ -291,7 +291,7 @@ describe('an image sent as a data: URL without mimeType', () => {
 });
 
 describe('the non-streaming answer', () => {
-  it('has exactly the OpenAI-like shape plus usage names and attachments, with run and request ids', async () => {
+  it('has exactly the OpenAI-like shape plus usage names, attachments and the AI label, with run and request ids', async () => {
     const response = await postChat(server, { messages: [userMessage('hello there')] });
     const body = await okJson(response);
     const runId = response.headers.get('x-run-id');
@@ -315,6 +315,8 @@ describe('the non-streaming answer', () => {
       ],
       usage: { input_tokens: expect.any(Number), output_tokens: expect.any(Number), total_tokens: expect.any(Number) },
       attachments: [],
+      aiGenerated: true,
+      label: '内容由AI生成',
     });
     expect(body.id).toContain(runId);
     expect(Number.isInteger(body.created)).toBe(true);

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AttachmentStore } from '../../src/store/attachment-store.ts';
-import { ConversationStore, type TurnStart } from '../../src/store/conversation-store.ts';
+import { ConversationStore, insertAttachments, type TurnStart } from '../../src/store/conversation-store.ts';
 import { type Database, migrate, openDatabase } from '../../src/store/database.ts';
 import { newId } from '../../src/store/ids.ts';
 import { engineTitle, freshDatabase, TEST_ENGINES, type TestDatabase } from '../helpers/databases.ts';
@@ -153,6 +153,34 @@ for (const engine of TEST_ENGINES) {
       expect(message).toMatchObject({ status: 'interrupted', errorCode: 'UPSTREAM_UNAVAILABLE' });
     });
 
+    it('resets a conversation’s gateway session: a new key per reset, owner-scoped, messages kept', async () => {
+      const start = turn('gina');
+      const id = await store.recordTurnStart(start);
+      const key = start.conversation.sessionKey;
+      expect(await store.resetSession('mallory', id)).toBeUndefined();
+      expect((await store.get('gina', id))?.sessionKey).toBe(key);
+      expect((await store.resetSession('gina', id))?.sessionKey).toBe(`${key}-r1`);
+      expect((await store.resetSession('gina', id))?.sessionKey).toBe(`${key}-r2`);
+      expect((await store.get('gina', id))?.sessionKey).toBe(`${key}-r2`);
+      expect((await store.list('gina', 10)).items.find((c) => c.id === id)?.sessionKey).toBe(`${key}-r2`);
+      expect((await store.messages(id, 10)).items).toHaveLength(2);
+    });
+
+    it('keeps generated media as attachments of the answer, read with it and with its run', async () => {
+      const start = turn('hana');
+      const id = await store.recordTurnStart(start);
+      const image = { id: newId('a'), kind: 'image' as const, name: 'cat.png', mimeType: 'image/png', ...png('gen') };
+      await store.transaction((tx) =>
+        insertAttachments(tx, { owner: 'hana', conversationId: id, messageId: start.assistant.id, now: 1 }, [image]),
+      );
+      const answer = (await store.messages(id, 10)).items[1]!;
+      expect(answer.attachments).toEqual([
+        { id: image.id, kind: 'image', name: 'cat.png', mimeType: 'image/png', size: image.bytes.length },
+      ]);
+      expect((await store.messageByRun('hana', start.assistant.runId))?.attachments).toEqual(answer.attachments);
+      expect(await attachments.ownerBytes('hana')).toBe(image.bytes.length);
+    });
+
     it('migrates from an empty database and from the previous version, keeping data', async () => {
       const scratch = await freshDatabase(engine.name);
       try {
@@ -165,6 +193,8 @@ for (const engine of TEST_ENGINES) {
         const after = new ConversationStore(db);
         expect((await after.messages(id, 10)).items).toHaveLength(2);
         expect(await new AttachmentStore(db).ownerBytes('frank')).toBe(0);
+        // A conversation from before resets existed keeps its session key.
+        expect((await after.get('frank', id))?.sessionKey).toBe(start.conversation.sessionKey);
         await migrate(db); // idempotent
         await db.close();
       } finally {

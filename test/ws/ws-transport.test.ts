@@ -1,5 +1,6 @@
 /** The ws transport through the real server, against the in-repo fake of the gateway's WebSocket protocol. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GENERATED_PNG } from '../fake-gateway-ws/fake-ws-gateway.ts';
 import { TINY_PNG_BASE64 } from '../helpers/media.ts';
 import { startWsTestServer, type WsTestServer } from '../helpers/ws-server.ts';
 
@@ -252,20 +253,15 @@ describe('ws tool progress', () => {
   });
 });
 
-describe('ws generated media seam', () => {
-  it('returns the run’s artifact references from chat.history in the Completion (no gateway URLs)', async () => {
+describe('ws generated media in the Completion', () => {
+  it('downloads the run’s artifacts from chat.history when asked to keep them (bytes, no gateway URLs)', async () => {
     const gateway = server.app.gateway as import('../../src/gateway/ws/transport.ts').WsChatGateway;
     const request = { model: 'openclaw', messages: [user('FAKE_MEDIA cat')], attachments: [], sessionKey: undefined };
-    const completion = await gateway.complete({ ...request, stream: false } as never, new AbortController().signal);
+    const signal = new AbortController().signal;
+    const completion = await gateway.complete({ ...request, stream: false, keepMedia: true } as never, signal);
     expect(completion.text).toBe('Here is the local cat.');
-    expect(completion.media).toEqual([
-      {
-        kind: 'image',
-        artifactId: 'artifact_managed_image_3f45',
-        mimeType: 'image/png',
-        name: 'cat.png',
-        sizeBytes: 238,
-      },
-    ]);
+    expect(completion.media).toEqual([{ kind: 'image', name: 'cat.png', mimeType: 'image/png', bytes: GENERATED_PNG }]);
+    const notKept = await gateway.complete({ ...request, stream: false } as never, signal);
+    expect(notKept.media).toBeUndefined();
   });
 });

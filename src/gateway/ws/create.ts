@@ -1,10 +1,12 @@
 import type { Config } from '../../config/env.ts';
 import { isLoopbackUrl } from '../../config/env.ts';
+import { FIXED_LIMITS } from '../../config/fixed-limits.ts';
 import { WsConnection } from './connection.ts';
 import { deviceHostDeps, loadOrCreateDeviceIdentity } from './device-identity.ts';
 import { WsChatGateway } from './transport.ts';
 
 export interface WsGatewayLog {
+  warn(fields: Record<string, unknown>, message: string): void;
   warn(message: string): void;
   error(message: string): void;
 }
@@ -31,5 +33,14 @@ export function createWsGateway(config: Config, log?: WsGatewayLog): WsChatGatew
     requestTimeoutMs: gateway.wsRequestTimeoutMs,
     recoveryTimeoutMs: gateway.wsRecoveryTimeoutMs,
     maxAnswerBytes: gateway.maxAnswerBytes,
+    media: {
+      gatewayUrl: gateway.url,
+      token: gateway.token,
+      maxBytes: gateway.media.maxBytes,
+      timeoutMs: gateway.media.timeoutMs,
+      waitMs: gateway.media.waitMs,
+      maxCount: FIXED_LIMITS.generatedMediaPerRun,
+    },
+    log,
   });
 }

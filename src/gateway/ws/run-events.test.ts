@@ -53,7 +53,7 @@ describe('decodeRunEvent', () => {
   it('notices media named by the answer', () => {
     expect(
       decodeRunEvent('agent', { stream: 'assistant', data: { text: 'Here', delta: '', mediaUrls: ['./cat.png'] } }),
-    ).toEqual({ type: 'media-pending' });
+    ).toEqual({ type: 'media-pending', count: 1 });
   });
 });
 
@@ -68,7 +68,7 @@ describe('helpers', () => {
     expect(messageText({ content: 'plain' })).toBe('plain');
   });
 
-  it('mediaBlocks names artifacts without the gateway’s URLs', () => {
+  it('mediaBlocks names artifacts and counts the gateway’s failed ones', () => {
     const media = mediaBlocks({
       content: [
         { type: 'text', text: 'Here is the cat.' },
@@ -80,11 +80,23 @@ describe('helpers', () => {
           mimeType: 'image/png',
           sizeBytes: 238,
         },
+        { type: 'attachment_error', attachment: { code: 'delivery-failed', kind: 'image', label: 'cat.png' } },
+        { type: 'image', url: '/no/artifact/id' },
       ],
     });
-    expect(media).toEqual([
-      { kind: 'image', artifactId: 'artifact_1', mimeType: 'image/png', name: 'cat.png', sizeBytes: 238 },
-    ]);
-    expect(JSON.stringify(media)).not.toContain('/api/chat/media');
+    expect(media).toEqual({
+      refs: [
+        {
+          kind: 'image',
+          artifactId: 'artifact_1',
+          mimeType: 'image/png',
+          name: 'cat.png',
+          sizeBytes: 238,
+          path: '/api/chat/media/outgoing/x',
+        },
+      ],
+      failed: 1,
+    });
+    expect(mediaBlocks({ content: 'text only' })).toEqual({ refs: [], failed: 0 });
   });
 });

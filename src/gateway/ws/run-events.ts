@@ -1,4 +1,15 @@
-import type { GatewayMedia } from '../events.ts';
+/**
+ * A generated artifact as chat.history names it. `path` is the gateway's own media URL: used to download the bytes
+ * when artifacts.download is unavailable, never passed on.
+ */
+export interface ArtifactRef {
+  kind: 'image' | 'file';
+  artifactId: string;
+  mimeType: string | null;
+  name: string | null;
+  sizeBytes: number | null;
+  path: string | null;
+}
 
 /** What one `chat`/`agent` event frame of our run means to us (the protocol's own shapes stay in here). */
 export type WsRunEvent =
@@ -6,8 +17,8 @@ export type WsRunEvent =
   | { type: 'final'; text: string; stopReason: string | null }
   | { type: 'error'; message: string }
   | { type: 'aborted' }
-  /** The answer named media (a MEDIA: line): its artifacts reach chat.history shortly after the final. */
-  | { type: 'media-pending' }
+  /** The answer named `count` media (MEDIA: lines): their artifacts reach chat.history shortly after the final. */
+  | { type: 'media-pending'; count: number }
   | { type: 'tool'; name: string; phase: 'started' | 'finished'; title: string | null; status: string | null };
 
 type Payload = Record<string, unknown>;
@@ -52,7 +63,7 @@ function chatEvent(payload: Payload): WsRunEvent | undefined {
 function agentEvent(payload: Payload): WsRunEvent | undefined {
   const data = payload.data as Payload | undefined;
   if (payload.stream === 'assistant' && Array.isArray(data?.mediaUrls) && data.mediaUrls.length > 0) {
-    return { type: 'media-pending' };
+    return { type: 'media-pending', count: Math.min(data.mediaUrls.length, 64) };
   }
   if (payload.stream !== 'item') return undefined;
   if (data?.kind !== 'tool') return undefined;
@@ -75,20 +86,26 @@ export function decodeRunEvent(event: string, payload: unknown): WsRunEvent | un
   return undefined;
 }
 
-/** The image/file blocks of one transcript row, reduced to what names them (no gateway URLs, no host paths). */
-export function mediaBlocks(row: unknown): GatewayMedia[] {
+/**
+ * The image/file blocks of one transcript row, and how many media failed on the gateway (`attachment_error`
+ * blocks: a remote MEDIA: URL it could not fetch), so a wait for them can end.
+ */
+export function mediaBlocks(row: unknown): { refs: ArtifactRef[]; failed: number } {
   const content = (row as { content?: unknown })?.content;
-  if (!Array.isArray(content)) return [];
-  const media: GatewayMedia[] = [];
+  const refs: ArtifactRef[] = [];
+  let failed = 0;
+  if (!Array.isArray(content)) return { refs, failed };
   for (const block of content.slice(0, 64)) {
+    if (block?.type === 'attachment_error') failed++;
     if ((block?.type !== 'image' && block?.type !== 'file') || typeof block.artifactId !== 'string') continue;
-    media.push({
+    refs.push({
       kind: block.type,
       artifactId: block.artifactId.slice(0, 256),
       mimeType: str(block.mimeType)?.slice(0, 128) ?? null,
       name: (str(block.alt) ?? str(block.title) ?? str(block.fileName))?.slice(0, 255) ?? null,
       sizeBytes: typeof block.sizeBytes === 'number' ? block.sizeBytes : null,
+      path: str(block.url)?.slice(0, 2048) ?? null,
     });
   }
-  return media;
+  return { refs, failed };
 }

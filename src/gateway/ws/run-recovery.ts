@@ -1,16 +1,21 @@
 import { AppError } from '../../contract/errors.ts';
-import type { GatewayEvent, GatewayMedia } from '../events.ts';
+import type { GatewayEvent } from '../events.ts';
 import type { WsConnection } from './connection.ts';
 import { mapRequestError } from './request-errors.ts';
-import { mediaBlocks, messageText } from './run-events.ts';
+import { messageText } from './run-events.ts';
 
 export interface RecoveryOptions {
   connection: WsConnection;
   requestTimeoutMs: number;
 }
 
-const MEDIA_POLLS = 6;
-const MEDIA_POLL_MS = 150;
+/** How a recovered run ended, and how many media its answer named (agent.wait's text keeps the MEDIA: lines). */
+export interface Recovered {
+  event: GatewayEvent;
+  mediaExpected: number;
+}
+
+const MEDIA_LINE = /^MEDIA:\S.*$/gm;
 
 /**
  * After a reconnect: events sent while we were away are gone, so ask the gateway how the run ended
@@ -21,7 +26,7 @@ export async function recoverRun(
   runId: string,
   sessionKey: string,
   ended: () => boolean,
-): Promise<GatewayEvent | undefined> {
+): Promise<Recovered | undefined> {
   const { connection, requestTimeoutMs } = options;
   const pollMs = Math.max(1_000, requestTimeoutMs - 1_000);
   try {
@@ -33,48 +38,25 @@ export async function recoverRun(
         terminalReply?: { text?: unknown };
       }>('agent.wait', { runId, timeoutMs: pollMs }, pollMs + requestTimeoutMs);
       if (result.status === 'timeout') continue;
+      const failed = (error: AppError): Recovered => ({ event: { type: 'failed', error }, mediaExpected: 0 });
       if (result.status === 'ok') {
-        const text = (await historyText(connection, runId, sessionKey)) ?? String(result.terminalReply?.text ?? '');
-        return { type: 'completed', text, finishReason: 'stop', usage: null };
+        const reply = String(result.terminalReply?.text ?? '');
+        const text = (await historyText(connection, runId, sessionKey)) ?? reply.replace(MEDIA_LINE, '').trim();
+        const mediaExpected = reply.slice(0, 64 * 1024).match(MEDIA_LINE)?.length ?? 0;
+        return { event: { type: 'completed', text, finishReason: 'stop', usage: null }, mediaExpected };
       }
       if (result.status === 'error') {
-        return { type: 'failed', error: new AppError('UPSTREAM_FAILED', 'The agent run failed on the gateway.') };
+        return failed(new AppError('UPSTREAM_FAILED', 'The agent run failed on the gateway.'));
       }
-      if (result.status === 'aborted') {
-        return { type: 'failed', error: new AppError('CANCELLED', 'The run was stopped on the gateway.') };
-      }
-      return {
-        type: 'failed',
-        error: new AppError(
-          'UPSTREAM_FAILED',
-          'The gateway lost the run while the connection was down; send it again.',
-        ),
-      };
+      if (result.status === 'aborted') return failed(new AppError('CANCELLED', 'The run was stopped on the gateway.'));
+      return failed(
+        new AppError('UPSTREAM_FAILED', 'The gateway lost the run while the connection was down; send it again.'),
+      );
     }
   } catch (error) {
     if (ended()) return undefined;
-    return { type: 'failed', error: mapRequestError(error) };
+    return { event: { type: 'failed', error: mapRequestError(error) }, mediaExpected: 0 };
   }
-}
-
-/**
- * Artifacts appear in chat.history 170-270 ms after the final (measured): poll a few times, bounded, and only for
- * runs whose answer named media.
- */
-export async function collectMedia(
-  connection: WsConnection,
-  runId: string,
-  sessionKey: string,
-  signal: AbortSignal,
-): Promise<GatewayMedia[]> {
-  for (let attempt = 0; attempt < MEDIA_POLLS; attempt++) {
-    await new Promise((resolve) => setTimeout(resolve, MEDIA_POLL_MS));
-    if (signal.aborted) return [];
-    const row = await historyRow(connection, runId, sessionKey);
-    const media = mediaBlocks(row);
-    if (media.length > 0) return media;
-  }
-  return [];
 }
 
 /** The run's assistant text from the transcript (MEDIA lines already turned into blocks there). */
@@ -83,7 +65,8 @@ async function historyText(connection: WsConnection, runId: string, sessionKey: 
   return row === undefined ? undefined : messageText(row);
 }
 
-async function historyRow(connection: WsConnection, runId: string, sessionKey: string): Promise<unknown> {
+/** The run's newest assistant row in the session's transcript (undefined when not there, or on error). */
+export async function historyRow(connection: WsConnection, runId: string, sessionKey: string): Promise<unknown> {
   const history = await connection
     .request<{ messages?: unknown[] }>('chat.history', { sessionKey, limit: 20 })
     .catch(() => undefined);

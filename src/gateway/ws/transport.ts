@@ -6,21 +6,25 @@ import type { Completion, GatewayEvent } from '../events.ts';
 import type { GatewayChatRequest } from '../translate.ts';
 import { buildChatSend } from './chat-send.ts';
 import type { RunSignal, WsConnection } from './connection.ts';
+import { type GeneratedMediaOptions, generatedMedia } from './generated-media.ts';
 import { mapRequestError } from './request-errors.ts';
 import { decodeRunEvent } from './run-events.ts';
-import { collectMedia, recoverRun } from './run-recovery.ts';
+import { type Recovered, recoverRun } from './run-recovery.ts';
 
 export interface WsChatGatewayOptions {
   connection: WsConnection;
   requestTimeoutMs: number;
   recoveryTimeoutMs: number;
   maxAnswerBytes: number;
+  /** Generated media: how long to wait for it after the final, and how it is downloaded. */
+  media: Omit<GeneratedMediaOptions, 'connection' | 'log'>;
+  log?: GeneratedMediaOptions['log'];
 }
 
 /** The gateway's answer to an unsupported thinking level is an ordinary final saying so. */
 const UNSUPPORTED_THINKING = /^Thinking level "[^"]{1,32}" is not supported/;
 
-type Item = RunSignal | { kind: 'recovered'; event: GatewayEvent } | { kind: 'overflow' };
+type Item = RunSignal | ({ kind: 'recovered' } & Recovered) | { kind: 'overflow' };
 
 const isConnectionLoss = (error: AppError) => error.code === 'UPSTREAM_UNAVAILABLE';
 
@@ -91,7 +95,7 @@ export class WsChatGateway {
       let text = '';
       let bytes = 0;
       let lostSince: number | undefined;
-      let mediaPending = false;
+      let mediaExpected = 0;
       for (;;) {
         signal.throwIfAborted();
         const item = queue.shift();
@@ -121,14 +125,20 @@ export class WsChatGateway {
         if (item.kind === 'reconnected') {
           lostSince = undefined;
           void recoverRun(this.#recoveryOptions(), runId, params.sessionKey, () => ended).then(
-            (event) => event && push({ kind: 'recovered', event }),
+            (recovered) => recovered && push({ kind: 'recovered', ...recovered }),
           );
           continue;
         }
         if (item.kind === 'overflow') throw upstreamTooLarge('answer', this.#options.maxAnswerBytes);
         if (item.kind === 'recovered') {
           settled = true;
-          yield item.event;
+          const { event } = item;
+          if (event.type === 'completed' && item.mediaExpected > 0) {
+            const media = await this.#media(request, runId, params.sessionKey, item.mediaExpected, signal);
+            yield media.length > 0 ? { ...event, media } : event;
+          } else {
+            yield event;
+          }
           return;
         }
         const event = decodeRunEvent(item.event, item.payload);
@@ -148,13 +158,14 @@ export class WsChatGateway {
           if (Buffer.byteLength(finalText) > this.#options.maxAnswerBytes) {
             throw upstreamTooLarge('answer', this.#options.maxAnswerBytes);
           }
-          const media = mediaPending ? await collectMedia(connection, runId, params.sessionKey, signal) : undefined;
+          const media =
+            mediaExpected > 0 ? await this.#media(request, runId, params.sessionKey, mediaExpected, signal) : [];
           yield {
             type: 'completed',
             text: finalText,
             finishReason: event.stopReason ?? 'stop',
             usage: null,
-            ...(media?.length ? { media } : {}),
+            ...(media.length > 0 ? { media } : {}),
           };
           return;
         } else if (event.type === 'error') {
@@ -163,7 +174,7 @@ export class WsChatGateway {
           yield { type: 'failed', error: new AppError('UPSTREAM_FAILED', message) };
           return;
         } else if (event.type === 'media-pending') {
-          mediaPending = true;
+          mediaExpected += event.count;
         } else if (event.type === 'aborted') {
           yield { type: 'failed', error: new AppError('CANCELLED', 'The run was stopped on the gateway.') };
           return;
@@ -179,6 +190,12 @@ export class WsChatGateway {
       signal.removeEventListener('abort', onAbort);
       wake = undefined;
     }
+  }
+
+  #media(request: GatewayChatRequest, runId: string, sessionKey: string, expected: number, signal: AbortSignal) {
+    const { connection, media, log } = this.#options;
+    const run = { runId, sessionKey, expected, keep: request.keepMedia === true };
+    return generatedMedia({ ...media, connection, log }, run, signal);
   }
 
   /** chat.send; a connection lost before the ack is retried once on the next connection (same idempotency key). */

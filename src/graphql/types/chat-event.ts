@@ -32,6 +32,11 @@ export const ChatFailedRef = builder.objectRef<EventOf<'failed'>>('ChatFailed').
     eventId: t.exposeString('eventId'),
     code: t.exposeString('code'),
     message: t.exposeString('message'),
+    retracted: t.boolean({
+      description:
+        'Content moderation withdrew the answer (code CONTENT_REJECTED, or UPSTREAM_UNAVAILABLE when it could not be checked): remove whatever the app showed of it.',
+      resolve: (e) => e.retracted === true,
+    }),
   }),
 });
 

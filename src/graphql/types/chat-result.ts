@@ -18,17 +18,19 @@ export const ChatMessageRef = builder.objectRef<ChatResult['message']>('ChatMess
 });
 
 export const ImageAttachmentRef = builder.objectRef<OutputAttachment>('ImageAttachment').implement({
-  description: "An image: one the user sent (a signed URL, valid for minutes) or one the assistant's answer links to.",
+  description:
+    "An image: one the user sent or the agent generated (our signed URL, valid for minutes; read the message again for a fresh one), or one the assistant's answer links to.",
   fields: (t) => ({
     url: t.exposeString('url'),
-    alt: t.string({ nullable: true, resolve: (a) => a.name ?? null }),
+    alt: t.string({ nullable: true, description: 'The file name, when known.', resolve: (a) => a.name ?? null }),
     mimeType: t.string({ nullable: true, resolve: (a) => a.mimeType ?? null }),
     size: t.int({ nullable: true, description: 'Bytes.', resolve: (a) => a.size ?? null }),
   }),
 });
 
 export const FileAttachmentRef = builder.objectRef<OutputAttachment>('FileAttachment').implement({
-  description: "A file: one the user sent (a signed URL, valid for minutes) or one the assistant's answer links to.",
+  description:
+    "A file: one the user sent or the agent generated (our signed URL, valid for minutes; read the message again for a fresh one), or one the assistant's answer links to.",
   fields: (t) => ({
     url: t.exposeString('url'),
     name: t.string({ nullable: true, resolve: (a) => a.name ?? null }),
@@ -51,5 +53,12 @@ export const ChatResultRef = builder.objectRef<ChatResult>('ChatResult').impleme
     usage: t.field({ type: UsageRef, nullable: true, resolve: (r) => r.usage }),
     attachments: t.field({ type: [AttachmentRef], resolve: (r) => r.attachments }),
     conversationId: t.id({ nullable: true, resolve: (r) => r.conversationId ?? null }),
+    aiGenerated: t.exposeBoolean('aiGenerated', {
+      description: 'True: the answer is AI-generated content, which WeChat requires the app to label as such.',
+    }),
+    label: t.exposeString('label', {
+      nullable: true,
+      description: 'The label to show under the answer, e.g. "内容由AI生成" (AI_LABEL_TEXT).',
+    }),
   }),
 });

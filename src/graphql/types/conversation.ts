@@ -24,12 +24,24 @@ export const MessageRef = builder.objectRef<MessageView>('Message').implement({
   fields: (t) => ({
     id: t.exposeID('id'),
     role: t.field({ type: ChatRoleEnum, resolve: (m) => m.role }),
-    content: t.exposeString('content', { description: 'The partial text when the answer did not complete.' }),
+    content: t.exposeString('content', {
+      description:
+        'The partial text when the answer did not complete; empty for an answer moderation withdrew (status `hidden`).',
+    }),
     status: t.field({ type: MessageStatusEnum, nullable: true, resolve: (m) => m.status }),
     runId: t.id({ nullable: true, resolve: (m) => m.runId }),
     usage: t.field({ type: UsageRef, nullable: true, resolve: (m) => m.usage }),
     finishReason: t.string({ nullable: true, resolve: (m) => m.finishReason }),
     errorCode: t.string({ nullable: true, resolve: (m) => m.errorCode }),
+    aiGenerated: t.boolean({
+      description: 'True for assistant messages: AI-generated content the app must label.',
+      resolve: (m) => m.role === 'assistant',
+    }),
+    label: t.string({
+      nullable: true,
+      description: 'The label to show under an assistant message (AI_LABEL_TEXT); null for other roles.',
+      resolve: (m, _args, ctx) => (m.role === 'assistant' ? ctx.service.aiLabel : null),
+    }),
     attachments: t.field({
       type: [AttachmentRef],
       description: "The user's uploads (signed URLs minted on each read, valid for minutes) and produced media.",
@@ -105,6 +117,13 @@ builder.mutationFields((t) => ({
     description: 'NOT_FOUND when it does not exist or is not the caller’s.',
     args: { id: t.arg.id({ required: true }), title: t.arg.string({ required: true }) },
     resolve: (_root, { id, title }, ctx) => ctx.service.conversations.rename(ctx.principal, String(id), title),
+  }),
+  resetConversation: t.field({
+    type: ConversationRef,
+    description:
+      'Starts a fresh agent session for the next turn: the stored messages stay, the agent no longer sees them. NOT_FOUND when missing or not the caller’s.',
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (_root, { id }, ctx) => ctx.service.conversations.reset(ctx.principal, String(id)),
   }),
   deleteConversation: t.boolean({
     description: 'Deletes its messages and the attachments only it holds. NOT_FOUND when missing or not the caller’s.',

@@ -1,0 +1,19 @@
+import type { Principal } from './principal.ts';
+
+/** A turn let in: its concurrency cap, and where its token count goes once it ends. */
+export interface Ticket {
+  /** Runs in flight allowed for this principal (absent: the registry's per-key ceiling). */
+  maxActiveRuns?: number;
+  /** The tokens the turn used (the gateway's usage, else an estimate). */
+  settle?(tokens: number): void;
+  /** The turn never started (invalid input, too many runs in flight): give back what admission counted. */
+  refund?(): void;
+}
+
+/** Who may start a turn now: access policy, rate and quota. Refusals are AppErrors. */
+export interface Admission {
+  admit(principal: Principal): Promise<Ticket>;
+}
+
+/** No policy, no limits: what unit tests and a bare service run with. */
+export const ADMIT_ALL: Admission = { admit: async () => ({}) };
