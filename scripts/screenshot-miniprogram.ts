@@ -1,6 +1,6 @@
 /**
  * `npm run screenshot:miniprogram`: renders the example's chat page in WeChat's component simulator (the same setup as
- * test/miniprogram/, real server + fake gateway), then has headless Chromium draw the simulator's DOM to
+ * test/miniprogram/, real server with WeChat sign-in + fake gateway), then has headless Chromium draw the simulator's DOM to
  * examples/miniprogram/screenshot-chat.png. rpx become px 1:1 (the simulator's rule), so the 750 px wide viewport is
  * a phone screen at 2x. WeChat's built-in components (view, text, image, button, input) get a minimal stand-in style;
  * images come from the picked file. Needs Debian's chromium (`apt-get install -y chromium fonts-noto-cjk`).
@@ -10,9 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import { chromium } from 'playwright-core';
-import { startTestServer } from '../test/helpers/server.ts';
 import { EXAMPLE_DIR, prepareExampleProject } from '../test/miniprogram/example-project.ts';
 import { fire, renderPage, simulate, textOf, waitFor } from '../test/miniprogram/pages.ts';
+import { startSignInServer } from '../test/miniprogram/servers.ts';
 import { installWx } from '../test/miniprogram/wx-harness.ts';
 import { createWxSimulator } from '../test/sdk/wx-simulator.ts';
 
@@ -77,8 +77,8 @@ const BUILT_IN_STYLE = `
   .page-body wx-view[class$="--page"] { height: 100%; }
 `;
 
-const server = await startTestServer({ gateway: { deltaDelayMs: 60 } });
-const project = await prepareExampleProject({ baseUrl: server.baseUrl, apiKey: server.apiKey });
+const server = await startSignInServer({ gateway: { deltaDelayMs: 60 } });
+const project = await prepareExampleProject({ baseUrl: server.baseUrl });
 simulate();
 const simulator = createWxSimulator({ seed: 1 });
 const wx = installWx(simulator);

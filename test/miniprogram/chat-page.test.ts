@@ -1,8 +1,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import type { TestServer } from '../helpers/server.ts';
 import { createWxSimulator, type WxSimulator } from '../sdk/wx-simulator.ts';
 import { type ExampleProject, prepareExampleProject } from './example-project.ts';
 import { fire, type RenderedPage, renderPage, simulate, textOf, waitFor } from './pages.ts';
+import { startSignInServer } from './servers.ts';
 import { installWx, type WxHarness } from './wx-harness.ts';
 
 // The example's chat page in WeChat's component simulator, its wx.request going to the real server and fake gateway.
@@ -11,6 +12,8 @@ const TINY_PNG = Buffer.from(
   'base64',
 );
 const LONG_ANSWER = Array.from({ length: 40 }, (_, i) => `word${i + 1}`).join(' ');
+/** The operator's AI_LABEL_TEXT: the page shows the server's label, not a text of its own. */
+const LABEL = '本回答由AI生成';
 
 let server: TestServer;
 let project: ExampleProject;
@@ -19,8 +22,8 @@ let wx: WxHarness;
 let page: RenderedPage;
 
 beforeAll(async () => {
-  server = await startTestServer({ gateway: { deltaDelayMs: 15 } });
-  project = await prepareExampleProject({ baseUrl: server.baseUrl, apiKey: server.apiKey });
+  server = await startSignInServer({ gateway: { deltaDelayMs: 15 }, env: { AI_LABEL_TEXT: LABEL } });
+  project = await prepareExampleProject({ baseUrl: server.baseUrl });
   simulate();
   simulator = createWxSimulator({ seed: 7 });
   wx = installWx(simulator);
@@ -77,8 +80,12 @@ describe('chat page', () => {
     const partial = seen.filter((text) => !text.includes('word40'));
     expect(partial.length).toBeGreaterThan(1);
     for (let i = 1; i < seen.length; i++) expect(seen[i]!.startsWith(seen[i - 1]!)).toBe(true);
-    expect(labels()).toEqual(['内容由 AI 生成']);
+    expect(labels()).toEqual([LABEL]);
     expect(textOf(page, '.send')).toEqual(['发送']);
+    // No API key in the app: the SDK signed in with wx.login on first use and sends its bearer token.
+    expect(operations()[0]).toBe('SignInWithWechat');
+    const chat = simulator.requests.find((r) => (r.body as { operationName?: string }).operationName === 'ChatStream');
+    expect(chat?.header.Authorization).toMatch(/^Bearer /);
 
     // While streaming, only the growing message's paths crossed to the render thread, never the whole list.
     const streamed = updates.filter((data) => Object.keys(data).some((key) => key.endsWith('.text')));

@@ -1,30 +1,34 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type ChatClient, createChatClient } from '../../sdk/src/index.ts';
-import { OTHER_API_KEY, startTestServer, type TestServer } from '../helpers/server.ts';
+import type { ChatClient } from '../../sdk/src/index.ts';
+import type { TestServer } from '../helpers/server.ts';
 import { createWxSimulator, type WxSimulator } from '../sdk/wx-simulator.ts';
 import { type ExampleProject, prepareExampleProject } from './example-project.ts';
 import { fire, type RenderedPage, renderPage, simulate, textOf, waitFor } from './pages.ts';
+import { phoneOf, startSignInServer } from './servers.ts';
 import { installWx, type WxHarness } from './wx-harness.ts';
 
-// The example's conversation list and sign-in gate in WeChat's component simulator, against the real server.
+// The example's conversation list in WeChat's component simulator, signed in with WeChat against the real server.
 let server: TestServer;
 let project: ExampleProject;
 let simulator: WxSimulator;
 let wx: WxHarness;
-/** The same user as the app (it uses OTHER_API_KEY), talking to the server directly to set the scene. */
+/** The same WeChat user on another phone, talking to the server directly to set the scene. */
 let user: ChatClient;
+let otherPhone: WxSimulator;
 let page: RenderedPage;
 
 beforeAll(async () => {
-  server = await startTestServer();
-  project = await prepareExampleProject({ baseUrl: server.baseUrl, apiKey: OTHER_API_KEY, pageSize: 2 });
+  server = await startSignInServer();
+  project = await prepareExampleProject({ baseUrl: server.baseUrl, pageSize: 2 });
   simulate();
   simulator = createWxSimulator({ seed: 3 });
   wx = installWx(simulator);
-  user = createChatClient({ baseUrl: server.baseUrl, apiKey: OTHER_API_KEY, wx: createWxSimulator({ seed: 4 }).wx });
+  wx.account = 'list-user';
+  ({ client: user, simulator: otherPhone } = phoneOf(server.baseUrl, 'list-user'));
 }, 60_000);
 afterAll(async () => {
   simulator.close();
+  otherPhone.close();
   await server.close();
 });
 afterEach(() => page?.detach());
@@ -37,6 +41,16 @@ async function startConversation(text: string): Promise<string> {
 const titles = () => textOf(page, '.title');
 
 describe('conversation list page', () => {
+  it('is where the sign-in gate sends a user the server lets in at once (ACCESS_POLICY=open)', async () => {
+    page = renderPage(project, 'index');
+    page.instance.onLoad();
+    await waitFor(() => wx.navigations.includes('/pages/conversations/index'), 'the redirect');
+    expect(simulator.requests.map((r) => (r.body as { operationName?: string }).operationName)).toEqual([
+      'SignInWithWechat',
+      'Me',
+    ]);
+  });
+
   it('shows a conversation started in the chat page with its title, newest first', async () => {
     await startConversation('older question');
     const chat = renderPage(project, 'chat');
@@ -120,14 +134,5 @@ describe('conversation list page', () => {
     expect(chat.querySelector('.earlier')).toBeFalsy();
     chat.instance.onUnload();
     chat.detach();
-  });
-});
-
-describe('sign-in gate', () => {
-  // With WeChat sign-in (identity) merged, this also covers the approval screen for a pending user.
-  it('goes to the conversation list when the server takes the configured API key', async () => {
-    page = renderPage(project, 'index');
-    page.instance.onLoad();
-    await waitFor(() => wx.navigations.includes('/pages/conversations/index'), 'the redirect');
   });
 });

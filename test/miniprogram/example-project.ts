@@ -12,7 +12,6 @@ export const SDK_PACKAGE = '@openclaw-minipro/sdk';
 
 export interface ExampleConfig {
   baseUrl: string;
-  apiKey: string;
   pageSize?: number;
 }
 
@@ -60,12 +59,9 @@ export async function prepareExampleProject(config: ExampleConfig): Promise<Exam
   }
   writeFileSync(
     join(miniprogram, 'config.js'),
-    [
-      `exports.BASE_URL = ${JSON.stringify(config.baseUrl)};`,
-      `exports.API_KEY = ${JSON.stringify(config.apiKey)};`,
-      `exports.PAGE_SIZE = ${config.pageSize ?? 20};`,
-      '',
-    ].join('\n'),
+    [`exports.BASE_URL = ${JSON.stringify(config.baseUrl)};`, `exports.PAGE_SIZE = ${config.pageSize ?? 20};`, ''].join(
+      '\n',
+    ),
   );
   // Node's stand-in for WeChat's lookup of bare specifiers in miniprogram_npm.
   const link = join(root, 'node_modules', SDK_PACKAGE);

@@ -28,10 +28,15 @@ export interface WxHarness {
   stoppedPullDownRefresh: number;
   /** Answers for the next `showModal` calls, in order; a call with none left is cancelled. */
   modalAnswers: ModalAnswer[];
+  /** Taps for the next `showActionSheet` calls (the item index), in order; a call with none left is cancelled. */
+  actionSheetAnswers: number[];
   nextImages: PickedImage[];
   nextFiles: PickedFile[];
-  /** Codes `wx.login` hands out, in order (the fake WeChat server knows which user each one is). */
-  loginCodes: string[];
+  /**
+   * The WeChat user on this phone: `wx.login` hands out fresh codes `code-<account>-<n>`, which the fake WeChat API
+   * maps to openid `o_<account>`. Change it to be someone else from the next sign-in on.
+   */
+  account: string;
   /** `wx.setStorageSync` and friends. */
   storage: Map<string, unknown>;
   /** The app goes to the background: onAppHide listeners, then WeChat cuts open requests and blocks new ones. */
@@ -54,9 +59,10 @@ export function installWx(simulator: WxSimulator): WxHarness {
     titles: [],
     stoppedPullDownRefresh: 0,
     modalAnswers: [],
+    actionSheetAnswers: [],
     nextImages: [],
     nextFiles: [],
-    loginCodes: [],
+    account: 'mini-user',
     storage: new Map(),
     hide() {
       for (const listener of [...hides]) listener();
@@ -69,6 +75,7 @@ export function installWx(simulator: WxSimulator): WxHarness {
     },
   };
   const later = (callback: () => void) => setTimeout(callback, 0);
+  let logins = 0;
   const fakes = {
     request: simulator.wx.request,
     getFileSystemManager: () => ({
@@ -98,6 +105,17 @@ export function installWx(simulator: WxSimulator): WxHarness {
       const answer = harness.modalAnswers.shift() ?? { confirm: false };
       later(() => options.success?.({ confirm: answer.confirm, cancel: !answer.confirm, content: answer.content }));
     },
+    showActionSheet(options: {
+      success?(result: { tapIndex: number }): void;
+      fail?(result: { errMsg: string }): void;
+    }) {
+      const tap = harness.actionSheetAnswers.shift();
+      later(() =>
+        tap === undefined
+          ? options.fail?.({ errMsg: 'showActionSheet:fail cancel' })
+          : options.success?.({ tapIndex: tap }),
+      );
+    },
     showToast(options: { title: string }) {
       harness.toasts.push(options.title);
     },
@@ -113,9 +131,10 @@ export function installWx(simulator: WxSimulator): WxHarness {
     stopPullDownRefresh() {
       harness.stoppedPullDownRefresh++;
     },
-    login(options: { success?(result: { code: string }): void; fail?(result: { errMsg: string }): void }) {
-      const code = harness.loginCodes.shift();
-      later(() => (code ? options.success?.({ code }) : options.fail?.({ errMsg: 'login:fail no code scripted' })));
+    login(options: { success?(result: { code: string }): void }) {
+      // Numbered apart from the SDK tests' phones (withWechatAccount counts from 1): each code is single-use.
+      const code = `code-${harness.account}-${900_000 + ++logins}`;
+      later(() => options.success?.({ code }));
     },
     getStorageSync: (key: string) => (harness.storage.has(key) ? harness.storage.get(key) : ''),
     setStorageSync: (key: string, value: unknown) => harness.storage.set(key, value),

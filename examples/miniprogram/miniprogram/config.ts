@@ -4,11 +4,5 @@
  */
 export const BASE_URL = 'https://your-backend.example.com';
 
-/**
- * Development only: a key in a mini-program package is public (packages unpack as plain files). Leave it empty once
- * the server has WeChat sign-in enabled; the sign-in page then gets each user a session.
- */
-export const API_KEY = '';
-
 /** Conversations per page of the list; messages loaded when a conversation is opened. */
 export const PAGE_SIZE = 20;

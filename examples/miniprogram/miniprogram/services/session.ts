@@ -1,41 +1,26 @@
-import { isSdkError } from '@openclaw-minipro/sdk';
-import { API_KEY } from '../config';
+import { isSdkError, type SessionUser } from '@openclaw-minipro/sdk';
 import { getClient } from './client';
 
-export type SessionStatus = 'active' | 'pending' | 'blocked';
-
 export interface SessionState {
-  status: SessionStatus;
-  /** Shown to a pending user so the operator can find them (`admin approve <code>`). */
-  approvalCode?: string | null;
-}
-
-/** The SDK's sign-in (WeChat `wx.login` → server session), as the identity work defines it. */
-interface SignInApi {
-  signIn(): Promise<{ status: SessionStatus; approvalCode?: string | null }>;
-  me(): Promise<{ status: SessionStatus; approvalCode?: string | null }>;
-}
-
-function signInApi(client: object): SignInApi | undefined {
-  const candidate = client as Partial<SignInApi>;
-  return typeof candidate.signIn === 'function' && typeof candidate.me === 'function'
-    ? (client as SignInApi)
-    : undefined;
+  status: SessionUser['status'];
+  /** Shown to a pending user so the operator can find them (`npm run admin -- users approve <code>`). */
+  approvalCode: string;
 }
 
 /**
- * Signs the user in with WeChat (or re-reads their status with `refresh`). With an API key configured (development
- * against a server without WeChat sign-in) the key is the whole identity and the user counts as active.
+ * The user's standing with the server. `me()` reuses the session kept in wx storage and signs in with `wx.login`
+ * when there is none (or it can no longer be refreshed); `fresh` forces a new sign-in (the error screen's retry).
  */
-export async function signIn(refresh = false): Promise<SessionState> {
-  if (API_KEY) return { status: 'active' };
-  const api = signInApi(getClient());
-  if (!api) throw new Error('This SDK version has no WeChat sign-in.');
+export async function checkSession(fresh = false): Promise<SessionState> {
+  const client = getClient();
   try {
-    const user = refresh ? await api.me() : await api.signIn();
-    return { status: user.status, approvalCode: user.approvalCode };
+    const user = fresh ? await client.signIn() : await client.me();
+    return { status: user.status, approvalCode: user.approvalCode || '' };
   } catch (error) {
-    if (isSdkError(error) && error.code === 'PENDING_APPROVAL') return { status: 'pending' };
+    if (isSdkError(error) && error.code === 'PENDING_APPROVAL')
+      return { status: 'pending', approvalCode: error.approvalCode || '' };
+    // The server refuses a blocked account's sign-in and session with FORBIDDEN.
+    if (isSdkError(error) && error.code === 'FORBIDDEN') return { status: 'blocked', approvalCode: '' };
     throw error;
   }
 }

@@ -12,6 +12,8 @@ export function describeCode(code: string, message: string): string {
       return '登录已失效，请重新进入';
     case 'PENDING_APPROVAL':
       return '账号正在等待审核';
+    case 'FORBIDDEN':
+      return '账号已被停用';
     case 'PAYLOAD_TOO_LARGE':
       return '文件太大了';
     case 'RATE_LIMITED':
