@@ -10,6 +10,8 @@ export interface AnswerHandlers {
   onCompleted(result: ChatResult): void;
   /** `code` is the server's (CANCELLED after stop) or the SDK's; `resumable` failures resume on app foreground. */
   onFailed(code: string, message: string): void;
+  /** Content moderation withdrew the answer: what was shown of it must go. */
+  onRetracted(): void;
   /** The stream was cut (background, network) and waits for `resume()`; the text so far stays. */
   onInterrupted(): void;
 }
@@ -93,7 +95,11 @@ export class AnswerRun {
         break;
       case 'ChatFailed':
         this.finish();
-        this.handlers.onFailed(event.code, event.message);
+        // The SDK's isRetraction(event) is this test, for code that does not switch on the event type.
+        if (event.retracted) {
+          this.text = '';
+          this.handlers.onRetracted();
+        } else this.handlers.onFailed(event.code, event.message);
         break;
     }
   }

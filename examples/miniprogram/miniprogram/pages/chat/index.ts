@@ -5,18 +5,22 @@ import { absoluteUrl, getClient } from '../../services/client';
 import { describeCode, describeError } from '../../utils/errors';
 import { type PathSetter, throttledSetData } from '../../utils/throttle';
 
-const AI_LABEL = '内容由 AI 生成';
+/** Neutral wording for an answer moderation withdrew: no reason, nothing of the answer. */
+const WITHDRAWN = '该回答已撤回';
 
 interface ViewMessage {
   key: string;
-  role: 'user' | 'assistant';
+  /** `divider`: a line in the list, e.g. where a new agent session began. */
+  role: 'user' | 'assistant' | 'divider';
   text: string;
   images?: string[];
   files?: string[];
-  status?: 'streaming' | 'done' | 'failed' | 'stopped' | 'interrupted';
+  status?: 'streaming' | 'done' | 'failed' | 'stopped' | 'interrupted' | 'withdrawn';
   tool?: string;
   label?: string;
   error?: string;
+  /** A neutral notice in place of the text (a withdrawn answer). */
+  notice?: string;
   retry?: boolean;
   generatedImages?: { url: string; alt: string }[];
   generatedFiles?: { url: string; name: string }[];
@@ -63,6 +67,11 @@ function generatedAttachments(result: Pick<ChatResult, 'attachments'>) {
   return { images, files };
 }
 
+/** The server's label (AI_LABEL_TEXT), shown only under AI-generated content: never a text of our own. */
+function labelOf(result: { aiGenerated: boolean; label?: string | null }): string {
+  return result.aiGenerated && result.label ? result.label : '';
+}
+
 function viewOfStored(message: StoredMessage): ViewMessage {
   const generated = generatedAttachments(message);
   if (message.role === 'user') {
@@ -75,13 +84,15 @@ function viewOfStored(message: StoredMessage): ViewMessage {
     };
   }
   const failed = message.status === 'failed' || message.status === 'cancelled';
+  const withdrawn = message.status === 'hidden';
   return {
     key: message.id,
     role: 'assistant',
-    text: message.content,
-    status: message.status === 'running' ? 'streaming' : failed ? 'failed' : 'done',
+    text: withdrawn ? '' : message.content,
+    status: message.status === 'running' ? 'streaming' : withdrawn ? 'withdrawn' : failed ? 'failed' : 'done',
     error: failed ? describeCode(message.errorCode || 'INTERNAL', '') : '',
-    label: message.status === 'completed' ? AI_LABEL : '',
+    notice: withdrawn ? WITHDRAWN : '',
+    label: labelOf(message),
     generatedImages: generated.images,
     generatedFiles: generated.files,
   };
@@ -95,6 +106,8 @@ Component({
     streaming: false,
     scrollTo: '',
     hasEarlier: false,
+    /** The menu's "新会话" needs a conversation on the server. */
+    canReset: false,
   },
 
   methods: {
@@ -133,6 +146,7 @@ Component({
         const state = states.get(this);
         if (state) state.earlierCursor = conversation.pageInfo.startCursor;
         this.setData({
+          canReset: true,
           messages,
           scrollTo: `m${messages.length - 1}`,
           hasEarlier: conversation.pageInfo.hasPreviousPage,
@@ -285,7 +299,9 @@ Component({
       const setter = state.setter;
       const run = new AnswerRun(getClient(), {
         onStarted: (conversationId) => {
-          if (conversationId) state.conversationId = conversationId;
+          if (!conversationId) return;
+          state.conversationId = conversationId;
+          if (!this.data.canReset) this.setData({ canReset: true });
         },
         onText: (text) => setter.set(`${path}.text`, text),
         // Not throttled: a tool that starts and ends within one interval must still be seen.
@@ -301,7 +317,7 @@ Component({
             [`${path}.text`]: result.message.content,
             [`${path}.status`]: 'done',
             [`${path}.tool`]: '',
-            [`${path}.label`]: AI_LABEL,
+            [`${path}.label`]: labelOf(result),
             [`${path}.generatedImages`]: generated.images,
             [`${path}.generatedFiles`]: generated.files,
             streaming: false,
@@ -316,6 +332,18 @@ Component({
             [`${path}.tool`]: '',
             [`${path}.error`]: describeCode(code, message),
             [`${path}.retry`]: state.lastTurn !== undefined,
+            streaming: false,
+          });
+        },
+        onRetracted: () => {
+          setter.cancel();
+          state.run = undefined;
+          this.setData({
+            [`${path}.text`]: '',
+            [`${path}.status`]: 'withdrawn',
+            [`${path}.tool`]: '',
+            [`${path}.label`]: '',
+            [`${path}.notice`]: WITHDRAWN,
             streaming: false,
           });
         },
@@ -336,6 +364,31 @@ Component({
       const index = this.data.messages.length - 1;
       this.setData({ [`messages[${index}].status`]: 'streaming' });
       run.resume();
+    },
+
+    /** The page menu: "新会话" starts a fresh agent session; the messages shown stay. */
+    onMenu() {
+      const state = states.get(this);
+      if (!state?.conversationId || this.data.streaming) return;
+      const id = state.conversationId;
+      wx.showActionSheet({
+        itemList: ['新会话（AI 不再记得上面的内容）'],
+        success: (result) => {
+          if (result.tapIndex === 0) void this.resetSession(id);
+        },
+      });
+    },
+
+    async resetSession(id: string) {
+      try {
+        await getClient().resetConversation(id);
+      } catch (error) {
+        wx.showToast({ title: describeError(error), icon: 'none' });
+        return;
+      }
+      const index = this.data.messages.length;
+      const divider: ViewMessage = { key: nextKey(), role: 'divider', text: '新会话' };
+      this.setData({ [`messages[${index}]`]: divider, scrollTo: `m${index}` });
     },
 
     onStop() {
