@@ -1,38 +1,11 @@
-import type { ChatResult, Limits, SendChatInput, StoredMessage } from '@openclaw-minipro/sdk';
+import type { Limits, SendChatInput } from '@openclaw-minipro/sdk';
 import { PAGE_SIZE } from '../../config';
 import { AnswerRun } from '../../services/answer-run';
-import { absoluteUrl, getClient } from '../../services/client';
+import { getClient } from '../../services/client';
+import { type PendingAttachment, pickFile, pickImage, readAttachments } from '../../services/picked-attachments';
 import { describeCode, describeError } from '../../utils/errors';
 import { type PathSetter, throttledSetData } from '../../utils/throttle';
-
-/** Neutral wording for an answer moderation withdrew: no reason, nothing of the answer. */
-const WITHDRAWN = '该回答已撤回';
-
-interface ViewMessage {
-  key: string;
-  /** `divider`: a line in the list, e.g. where a new agent session began. */
-  role: 'user' | 'assistant' | 'divider';
-  text: string;
-  images?: string[];
-  files?: string[];
-  status?: 'streaming' | 'done' | 'failed' | 'stopped' | 'interrupted' | 'withdrawn';
-  tool?: string;
-  label?: string;
-  error?: string;
-  /** A neutral notice in place of the text (a withdrawn answer). */
-  notice?: string;
-  retry?: boolean;
-  generatedImages?: { url: string; alt: string }[];
-  generatedFiles?: { url: string; name: string }[];
-}
-
-interface PendingAttachment {
-  key: string;
-  kind: 'image' | 'file';
-  path: string;
-  name: string;
-  size: number;
-}
+import { generatedAttachments, labelOf, type ViewMessage, viewOfStored, WITHDRAWN } from './view-messages';
 
 interface Turn {
   text: string;
@@ -55,48 +28,6 @@ interface ChatState {
 const states = new WeakMap<object, ChatState>();
 let keys = 0;
 const nextKey = () => `k${++keys}`;
-
-function generatedAttachments(result: Pick<ChatResult, 'attachments'>) {
-  const images: { url: string; alt: string }[] = [];
-  const files: { url: string; name: string }[] = [];
-  for (const attachment of result.attachments || []) {
-    if (attachment.__typename === 'ImageAttachment')
-      images.push({ url: absoluteUrl(attachment.url), alt: attachment.alt || '' });
-    else files.push({ url: absoluteUrl(attachment.url), name: attachment.name || '文件' });
-  }
-  return { images, files };
-}
-
-/** The server's label (AI_LABEL_TEXT), shown only under AI-generated content: never a text of our own. */
-function labelOf(result: { aiGenerated: boolean; label?: string | null }): string {
-  return result.aiGenerated && result.label ? result.label : '';
-}
-
-function viewOfStored(message: StoredMessage): ViewMessage {
-  const generated = generatedAttachments(message);
-  if (message.role === 'user') {
-    return {
-      key: message.id,
-      role: 'user',
-      text: message.content,
-      images: generated.images.map((i) => i.url),
-      files: generated.files.map((f) => f.name),
-    };
-  }
-  const failed = message.status === 'failed' || message.status === 'cancelled';
-  const withdrawn = message.status === 'hidden';
-  return {
-    key: message.id,
-    role: 'assistant',
-    text: withdrawn ? '' : message.content,
-    status: message.status === 'running' ? 'streaming' : withdrawn ? 'withdrawn' : failed ? 'failed' : 'done',
-    error: failed ? describeCode(message.errorCode || 'INTERNAL', '') : '',
-    notice: withdrawn ? WITHDRAWN : '',
-    label: labelOf(message),
-    generatedImages: generated.images,
-    generatedFiles: generated.files,
-  };
-}
 
 Component({
   data: {
@@ -185,38 +116,11 @@ Component({
     },
 
     onPickImage() {
-      wx.chooseMedia({
-        count: 1,
-        mediaType: ['image'],
-        sizeType: ['compressed'],
-        success: (result) => {
-          const picked = result.tempFiles.map((file) => ({
-            key: nextKey(),
-            kind: 'image' as const,
-            path: file.tempFilePath,
-            name: '',
-            size: file.size,
-          }));
-          this.setData({ pending: this.data.pending.concat(picked) });
-        },
-      });
+      pickImage(nextKey, (picked) => this.setData({ pending: this.data.pending.concat(picked) }));
     },
 
     onPickFile() {
-      wx.chooseMessageFile({
-        count: 1,
-        type: 'file',
-        success: (result) => {
-          const picked = result.tempFiles.map((file) => ({
-            key: nextKey(),
-            kind: 'file' as const,
-            path: file.path,
-            name: file.name,
-            size: file.size,
-          }));
-          this.setData({ pending: this.data.pending.concat(picked) });
-        },
-      });
+      pickFile(nextKey, (picked) => this.setData({ pending: this.data.pending.concat(picked) }));
     },
 
     onRemovePending(event: WechatMiniprogram.BaseEvent) {
@@ -233,7 +137,11 @@ Component({
       const text = typed || (hasImage ? '请描述这张图片' : '请总结这个文件');
       let attachments: Turn['attachments'];
       try {
-        attachments = await this.readAttachments(state, pending);
+        if (pending.length > 0 && state.limits === undefined)
+          state.limits = await getClient()
+            .limits()
+            .catch(() => null);
+        attachments = await readAttachments(getClient(), pending, state.limits || null);
       } catch (error) {
         wx.showToast({ title: describeError(error), icon: 'none' });
         return;
@@ -249,25 +157,6 @@ Component({
       this.setData({ [`messages[${index}]`]: user, input: '', pending: [] });
       state.lastTurn = { text, attachments };
       this.startAnswer(index + 1, state.lastTurn);
-    },
-
-    async readAttachments(state: ChatState, pending: PendingAttachment[]): Promise<Turn['attachments']> {
-      if (pending.length === 0) return [];
-      const client = getClient();
-      if (state.limits === undefined) state.limits = await client.limits().catch(() => null);
-      const limits = state.limits;
-      const read = pending.map((item) =>
-        item.kind === 'image'
-          ? client.readImage(
-              { tempFilePath: item.path, size: item.size },
-              { maxBytes: limits ? limits.maxImageBytes : undefined },
-            )
-          : client.readFile(
-              { path: item.path, name: item.name, size: item.size },
-              { maxBytes: limits ? limits.maxFileBytes : undefined },
-            ),
-      );
-      return Promise.all(read);
     },
 
     /** Streams the answer to `turn` into `messages[index]`, updating only that message's paths, throttled. */
