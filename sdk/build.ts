@@ -16,12 +16,15 @@ export interface BuildResult {
   bytes: number;
 }
 
+/** The package's `miniprogram` directory: what WeChat DevTools' "构建 npm" copies into `miniprogram_npm`. */
+export const MINIPROGRAM_DIST = join(sdkDir, 'miniprogram_dist');
+
 /**
  * Bundles the SDK into one self-contained CommonJS file (plus `index.d.ts` unless `declarations` is false) and
  * fails when the output uses syntax or globals the oldest phones lack.
  */
 export async function buildMiniprogramSdk(
-  outDir = join(projectDir, 'dist/miniprogram'),
+  outDir = MINIPROGRAM_DIST,
   { declarations = true }: { declarations?: boolean } = {},
 ): Promise<BuildResult> {
   const file = join(outDir, 'index.js');
@@ -40,6 +43,8 @@ export async function buildMiniprogramSdk(
   const code = readFileSync(file, 'utf8');
   const violations = findBaselineViolations(code);
   if (violations.length > 0) throw new Error(`${file} would break on old phones:\n${violations.join('\n')}`);
+  // sdk/package.json says "type": "module" for the repo's own tooling; the bundle is CommonJS for Node consumers too.
+  writeFileSync(join(outDir, 'package.json'), '{ "type": "commonjs" }\n');
   if (declarations) emitDeclarations(outDir);
   return { file, bytes: Buffer.byteLength(code) };
 }

@@ -1,25 +1,25 @@
 import {
   ChatStreamDocument,
-  type ChatStreamSubscription,
   getSdk,
   type SendChatMutation,
   type SendChatMutationVariables,
 } from '../generated/graphql.ts';
 import { createAuth, type TokenSupplier } from './auth.ts';
+import { type ChatEvent, type ChatStream, openChatStream } from './chat-stream.ts';
+import { createClientMethods } from './client-methods.ts';
 import type { TransportContext } from './context.ts';
 import { SdkError } from './errors.ts';
+import type { WxFileSystemLike } from './files.ts';
+import { limitConcurrentRequests } from './request-limit.ts';
 import { createRequester } from './requester.ts';
-import { type Subscription, subscribe } from './subscription.ts';
 import { createWechatSession, type SessionUser, type WechatSession } from './wechat-session.ts';
 import type { WxLike } from './wx-types.ts';
 
-declare const wx: WxLike | undefined;
+declare const wx: (WxLike & Partial<WxFileSystemLike>) | undefined;
 
-const CANCEL_WAIT_FOR_RUN_ID_MS = 5000;
-
+export type { ChatEvent, ChatStream };
 export type SendChatInput = SendChatMutationVariables['input'];
 export type ChatResult = SendChatMutation['sendChat'];
-export type ChatEvent = ChatStreamSubscription['chatStream'];
 
 export interface ChatClientOptions {
   /** Server origin, e.g. `https://api.example.com` (the SDK appends `/graphql`). */
@@ -34,35 +34,30 @@ export interface ChatClientOptions {
    */
   wechat?: boolean | { storageKey?: string };
   /** Defaults to the global `wx`. */
-  wx?: WxLike;
-  /** `wx.request` timeout for each HTTP request. Default 60000. */
+  wx?: WxLike & Partial<WxFileSystemLike>;
+  /** `wx.request` timeout for each HTTP request. Default 60000 (WeChat's cap; longer streams resume). */
   timeoutMs?: number;
   /** A stream silent for this long (heartbeats included) is reconnected. Default 20000. */
   idleTimeoutMs?: number;
   /** Consecutive reconnects without a new event before a stream fails. Default 3. */
   maxResumeAttempts?: number;
+  /** Requests the SDK keeps open at once; later ones wait (WeChat fails an 11th). Default 8, leaving 2 to the app. */
+  maxConcurrentRequests?: number;
 }
 
-export interface ChatStream extends AsyncIterable<ChatEvent> {
-  /** The run's id once `ChatStarted` arrived. */
-  readonly runId: string | undefined;
-  /**
-   * Stops the stream and cancels the run on the server (waiting up to 5 s for its id if it just started).
-   * Resolves to whether the server confirmed the cancellation; never rejects.
-   */
-  cancel(): Promise<boolean>;
-}
-
+/** Creates the client: every server operation over `wx.request`, streams over chunked SSE. */
 export function createChatClient(options: ChatClientOptions) {
   const runtimeWx = options.wx ?? (typeof wx === 'undefined' ? undefined : wx);
   if (!runtimeWx) throw new SdkError('INVALID_INPUT', 'No `wx` object: pass one in the options.');
   const url = `${options.baseUrl.replace(/\/+$/, '')}/graphql`;
+  // One queue for every request the client makes, sign-in and refresh included.
+  const requestWx = limitConcurrentRequests(runtimeWx, options.maxConcurrentRequests ?? 8);
   let session: WechatSession | undefined;
   if (options.wechat) {
     // Sign-in and refresh go without the (possibly expired) access token.
     const guest = getSdk(
       createRequester({
-        wx: runtimeWx,
+        wx: requestWx,
         url,
         auth: createAuth({ apiKey: options.apiKey }),
         timeoutMs: options.timeoutMs ?? 60000,
@@ -80,7 +75,7 @@ export function createChatClient(options: ChatClientOptions) {
   const wechatSession = session;
   const getToken: TokenSupplier | undefined = wechatSession ? (o) => wechatSession.token(o) : options.getToken;
   const context: TransportContext = {
-    wx: runtimeWx,
+    wx: requestWx,
     url,
     auth: createAuth({ apiKey: options.apiKey, getToken }),
     timeoutMs: options.timeoutMs ?? 60000,
@@ -104,6 +99,7 @@ export function createChatClient(options: ChatClientOptions) {
 
   return {
     ...sdk,
+    ...createClientMethods(sdk, context, runtimeWx, cancelRun),
 
     /**
      * Signs in with wx.login (a new session, whatever is stored). The user's `status` may be `pending`: show
@@ -135,35 +131,11 @@ export function createChatClient(options: ChatClientOptions) {
 
     /** Streams a chat answer: `ChatStarted`, `ChatDelta`s and `ChatToolCall`s, then `ChatCompleted` or `ChatFailed`. */
     chatStream(input: SendChatInput): ChatStream {
-      const subscription: Subscription<ChatStreamSubscription> = subscribe(context, {
-        query: String(ChatStreamDocument),
-        variables: { input },
-        operationName: 'ChatStream',
-      });
-      const events: AsyncIterableIterator<ChatEvent> = {
-        next: () =>
-          subscription
-            .next()
-            .then((result) => (result.done ? result : { done: false, value: result.value.chatStream })),
-        return: () => subscription.return().then(() => ({ done: true, value: undefined })),
-        [Symbol.asyncIterator]() {
-          return this;
-        },
-      };
-      return {
-        [Symbol.asyncIterator]: () => events,
-        get runId() {
-          return subscription.runId;
-        },
-        // Cancelling right after starting (a user tapping stop) must still stop the run on the server, so
-        // wait briefly for ChatStarted, the first event, to learn its id.
-        cancel() {
-          return subscription.runIdWithin(CANCEL_WAIT_FOR_RUN_ID_MS).then((runId) => {
-            subscription.close();
-            return runId === undefined ? false : cancelRun(runId);
-          });
-        },
-      };
+      return openChatStream(
+        context,
+        { query: String(ChatStreamDocument), variables: { input }, operationName: 'ChatStream' },
+        cancelRun,
+      );
     },
   };
 }

@@ -1,7 +1,14 @@
 import type { ErrorCode } from '../../src/contract/error-codes.ts';
 
 /** Codes the server sends, plus the SDK's own transport failures. */
-export type SdkErrorCode = ErrorCode | 'NETWORK_ERROR' | 'TIMEOUT' | 'ABORTED' | 'BAD_RESPONSE' | (string & {});
+export type SdkErrorCode =
+  | ErrorCode
+  | 'NETWORK_ERROR'
+  | 'TIMEOUT'
+  | 'ABORTED'
+  | 'BAD_RESPONSE'
+  | 'FILE_READ_FAILED'
+  | (string & {});
 
 export interface GraphQLErrorLike {
   message?: string;
@@ -23,6 +30,7 @@ export interface SdkErrorOptions extends SdkErrorDetails {
   errors?: GraphQLErrorLike[];
 }
 
+/** Every failure the SDK reports: `code` says what went wrong (see SdkErrorCode), `status` the HTTP status if any. */
 export class SdkError extends Error {
   readonly code: SdkErrorCode;
   readonly status: number | undefined;

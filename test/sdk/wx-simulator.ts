@@ -29,6 +29,10 @@ export interface WxSimulator {
   requests: RecordedRequest[];
   /** The next chunked request goes silent after `afterBytes` body bytes: no more chunks, no callback at all. */
   dropNextStream(afterBytes: number): void;
+  /** Fails every open request with `request:fail interrupted`, as WeChat does 5 s after the app went to background. */
+  interruptOpenRequests(): void;
+  /** While offline, new requests fail at once with `request:fail interrupted` (the app is in the background). */
+  setOffline(offline: boolean): void;
   /** Destroys every open connection. */
   close(): void;
 }
@@ -74,6 +78,8 @@ export function createWxSimulator(options: WxSimulatorOptions = {}): WxSimulator
   const maxDelayMs = options.maxDelayMs ?? 3;
   const requests: RecordedRequest[] = [];
   const open = new Set<ClientRequest>();
+  const interrupters = new Set<() => void>();
+  let offline = false;
   let pendingDrop: number | undefined;
 
   function request(wxOptions: WxRequestOptions): WxRequestTask {
@@ -144,6 +150,13 @@ export function createWxSimulator(options: WxSimulatorOptions = {}): WxSimulator
       return delivery;
     };
 
+    if (offline) {
+      setTimeout(() => {
+        wxOptions.fail?.({ errMsg: 'request:fail interrupted' });
+        wxOptions.complete?.();
+      }, 0);
+      return { abort() {} };
+    }
     const url = new URL(wxOptions.url);
     const req = httpRequest({
       hostname: url.hostname,
@@ -153,6 +166,12 @@ export function createWxSimulator(options: WxSimulatorOptions = {}): WxSimulator
       headers: { ...header, 'Content-Length': String(Buffer.byteLength(body)) },
     });
     open.add(req);
+    const interrupt = () => {
+      req.destroy();
+      fail('request:fail interrupted');
+    };
+    interrupters.add(interrupt);
+    req.on('close', () => interrupters.delete(interrupt));
     const timer = setTimeout(() => {
       req.destroy();
       if (!silent) fail('request:fail timeout');
@@ -232,6 +251,12 @@ export function createWxSimulator(options: WxSimulatorOptions = {}): WxSimulator
     requests,
     dropNextStream(afterBytes) {
       pendingDrop = afterBytes;
+    },
+    interruptOpenRequests() {
+      for (const interrupt of [...interrupters]) interrupt();
+    },
+    setOffline(value) {
+      offline = value;
     },
     close() {
       for (const req of open) req.destroy();
