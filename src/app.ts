@@ -25,6 +25,7 @@ import { registerStreamHeaders } from './http/stream-headers.ts';
 import { openLimiterBackend } from './limits/backends.ts';
 import { ChatLimits } from './limits/chat-limits.ts';
 import { Counter, type LimiterBackend } from './limits/limiter.ts';
+import { SharedConcurrency } from './limits/shared-concurrency.ts';
 import { instrumentGateway } from './metrics/instrument-gateway.ts';
 import { Metrics } from './metrics/metrics.ts';
 import { registerMetricsRoute, registerRequestMetrics, serveMetrics } from './metrics/routes.ts';
@@ -116,15 +117,28 @@ export async function buildApp(config: Config, gateway?: AppGateway, options: Ap
         conversations?.journal.interrupt(runId).catch(() => {});
       })
     : undefined;
-  const limiterBackend = await openLimiterBackend(conversations?.database);
-  const identity = config.wechat && conversations ? openIdentity(config, conversations, limiterBackend) : undefined;
+  const limiterBackend = await openLimiterBackend(
+    conversations?.database,
+    shared && config.redis && { redis: shared.redis, keyPrefix: config.redis.keyPrefix },
+  );
+  const identity =
+    config.wechat && conversations ? openIdentity(config, conversations, limiterBackend, metrics) : undefined;
   const chatLimits = new ChatLimits({
     backend: limiterBackend,
     defaults: config.quotas,
     maxActiveRunsPerUser: config.runs.maxActiveRunsPerUser,
     directory: identity?.directory,
+    onRejected: (limiter) => metrics.limiterRejected(limiter),
     onError: (err) => server.log.error({ err }, "limits: recording a turn's tokens failed"),
   });
+  const admission = shared
+    ? new SharedConcurrency(chatLimits, {
+        slots: shared.slots,
+        ceilings: config.runs,
+        onRejected: (limiter) => metrics.limiterRejected(limiter),
+        onError: (err) => server.log.warn({ err }, 'limits: Redis unreachable, runs in flight counted here only'),
+      })
+    : chatLimits;
   const moderation = createModeration(
     config,
     server.log,
@@ -137,7 +151,7 @@ export async function buildApp(config: Config, gateway?: AppGateway, options: Ap
     );
   }
   const service = new ChatService({
-    admission: chatLimits,
+    admission,
     gateway: instrumentGateway(upstream, metrics, config.gateway.transport),
     runs,
     shared: shared?.log,
@@ -230,7 +244,7 @@ export async function buildApp(config: Config, gateway?: AppGateway, options: Ap
 }
 
 /** WeChat sign-in over the store: users, sessions, tokens, the code2Session client. */
-function openIdentity(config: Config, conversations: ConversationLayer, backend: LimiterBackend) {
+function openIdentity(config: Config, conversations: ConversationLayer, backend: LimiterBackend, metrics: Metrics) {
   const wechat = config.wechat;
   if (!wechat) throw new Error('WeChat sign-in is not configured');
   const directory = new UserDirectory(
@@ -246,7 +260,11 @@ function openIdentity(config: Config, conversations: ConversationLayer, backend:
     tokens,
     accessTtlSeconds: wechat.accessTtlSeconds,
     refreshTtlSeconds: wechat.refreshTtlSeconds,
-    signInLimit: { counter: new Counter(backend, 'signin', 60), perMinute: wechat.signInPerMinute },
+    signInLimit: {
+      counter: new Counter(backend, 'signin', 60),
+      perMinute: wechat.signInPerMinute,
+      onRejected: () => metrics.limiterRejected('signin_per_minute'),
+    },
   });
   // Ended session families (and their refresh-token hashes, by cascade) are deleted hourly.
   const sweeper = setInterval(() => {

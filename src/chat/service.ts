@@ -215,7 +215,10 @@ export class ChatService {
     const request = await refundOnThrow(ticket, () => this.#request(principal, input, options));
     const { moderation } = this.#options;
     if (moderation) await this.#screenInput(moderation, principal, input, options);
-    return refundOnThrow(ticket, () => this.#launch(principal, input, { ...options, ticket }, request));
+    return refundOnThrow(ticket, async () => {
+      await ticket.reserve?.(input.user);
+      return this.#launch(principal, input, { ...options, ticket }, request);
+    });
   }
 
   async #screenInput(
