@@ -47,6 +47,7 @@ const RECENT = /* GraphQL */ `
 
 const BUSY_KEY = 'scale-busy-key-0123456789abcdef';
 const QUOTA_KEY = 'scale-quota-key-0123456789abcdef';
+const LEASE_KEY = 'scale-lease-key-0123456789abcdef';
 const METRICS_TOKEN = 'scale-metrics-token-0123456789';
 
 /** A streaming turn that holds its run (FAKE_SILENT) once started: its run id, or the refusal's code and message. */
@@ -199,7 +200,7 @@ describe.skipIf(skip !== undefined)(title, () => {
   it('limits and quotas hold across A and B: runs in flight, turns per minute and tokens per day', async () => {
     const limited = {
       ...env(),
-      API_KEYS: `${BUSY_KEY},${QUOTA_KEY}`,
+      API_KEYS: `${BUSY_KEY},${QUOTA_KEY},${LEASE_KEY}`,
       METRICS_TOKEN,
       MAX_ACTIVE_RUNS_PER_KEY: '2',
       RATE_LIMIT_PER_MINUTE: '4',
@@ -253,10 +254,22 @@ describe.skipIf(skip !== undefined)(title, () => {
       // Counted in Redis (REDIS_URL wins over the store's engine).
       expect(await keysUnder(`${prefix}limit:turns:`)).toBeGreaterThanOrEqual(2);
       expect(await keysUnder(`${prefix}limit:tokens:`)).toBeGreaterThanOrEqual(2);
+
+      // A killed instance's runs stop counting within the lease: B then has room again.
+      for (let i = 0; i < 2; i++) expect((await hold(la.url, LEASE_KEY)).runId).toBeDefined();
+      expect(await hold(lb.url, LEASE_KEY)).toMatchObject({ code: 'RATE_LIMITED', message: /per-key limit/ });
+      la.child.kill('SIGKILL');
+      await vi.waitFor(
+        async () => {
+          const tried = await hold(lb.url, LEASE_KEY);
+          if (!tried.runId) throw new Error(tried.message);
+        },
+        { timeout: LEASE_MS * 2, interval: 250 },
+      );
     } finally {
       await stopInstances([la, lb]);
     }
-  });
+  }, 45_000);
 
   it('killing an instance mid-run gives clients on B a typed, retryable failure within RUN_LEASE_MS', async () => {
     const doomed = await spawnInstance(env());
