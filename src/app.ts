@@ -18,6 +18,7 @@ import { registerSurfaces } from './http/surfaces.ts';
 import { openLimiterBackend } from './limits/backends.ts';
 import { ChatLimits } from './limits/chat-limits.ts';
 import type { LimiterBackend } from './limits/limiter.ts';
+import { SharedConcurrency } from './limits/shared-concurrency.ts';
 import { instrumentGateway } from './metrics/instrument-gateway.ts';
 import { Metrics } from './metrics/metrics.ts';
 import { registerMetricsRoute, registerRequestMetrics, serveMetrics } from './metrics/routes.ts';
@@ -71,17 +72,30 @@ export async function buildApp(config: Config, gateway?: AppGateway, options: Ap
         conversations?.journal.interrupt(runId).catch(() => {});
       })
     : undefined;
-  const limiterBackend = await openLimiterBackend(conversations?.database);
-  const identity = openIdentity(config, conversations?.database, limiterBackend);
+  const limiterBackend = await openLimiterBackend(
+    conversations?.database,
+    shared && config.redis && { redis: shared.redis, keyPrefix: config.redis.keyPrefix },
+  );
+  const identity = openIdentity(config, conversations?.database, limiterBackend, metrics);
   const chatLimits = new ChatLimits({
     backend: limiterBackend,
     defaults: config.quotas,
     maxActiveRunsPerUser: config.runs.maxActiveRunsPerUser,
     directory: identity?.directory,
+    onRejected: (limiter) => metrics.limiterRejected(limiter),
     onError: (err) => server.log.error({ err }, "limits: recording a turn's tokens failed"),
   });
+  // With Redis, runs in flight are counted across instances too (the registry still counts this one's).
+  const admission = shared
+    ? new SharedConcurrency(chatLimits, {
+        slots: shared.slots,
+        ceilings: config.runs,
+        onRejected: (limiter) => metrics.limiterRejected(limiter),
+        onError: (err) => server.log.warn({ err }, 'limits: Redis unreachable, runs in flight counted here only'),
+      })
+    : chatLimits;
   const service = new ChatService({
-    admission: chatLimits,
+    admission,
     gateway: instrumentGateway(upstream, metrics, config.gateway.transport),
     runs,
     shared: shared?.log,

@@ -30,8 +30,8 @@ export interface AuthServiceOptions {
   tokens: AccessTokens;
   accessTtlSeconds: number;
   refreshTtlSeconds: number;
-  /** Sign-in and refresh attempts per client IP per minute. */
-  signInLimit: { counter: Counter; perMinute: number };
+  /** Sign-in and refresh attempts per client IP per minute; onRejected feeds the metrics. */
+  signInLimit: { counter: Counter; perMinute: number; onRejected?: () => void };
 }
 
 const MAX_CODE_LENGTH = 128;
@@ -51,9 +51,10 @@ export class AuthService {
   }
 
   async #throttle(clientIp: string): Promise<void> {
-    const { counter, perMinute } = this.#options.signInLimit;
+    const { counter, perMinute, onRejected } = this.#options.signInLimit;
     const verdict = await counter.consume(clientIp, perMinute);
     if (!verdict.allowed) {
+      onRejected?.();
       const retryAfter = Math.max(1, Math.ceil(verdict.retryAfterMs / 1000));
       throw new AppError('RATE_LIMITED', `Too many sign-in attempts from this address: retry in ${retryAfter} s.`, {
         retryAfter,

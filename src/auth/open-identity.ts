@@ -1,6 +1,7 @@
 import type { Config } from '../config/env.ts';
 import type { Authenticate } from '../http/auth.ts';
 import { Counter, type LimiterBackend } from '../limits/limiter.ts';
+import type { Metrics } from '../metrics/metrics.ts';
 import type { Database } from '../store/database.ts';
 import { SessionStore } from '../store/session-store.ts';
 import { UserStore } from '../store/user-store.ts';
@@ -25,6 +26,7 @@ export function openIdentity(
   config: Pick<Config, 'wechat' | 'access'>,
   database: Database | undefined,
   backend: LimiterBackend,
+  metrics: Pick<Metrics, 'limiterRejected'>,
 ): Identity | undefined {
   const { wechat } = config;
   if (!wechat || !database) return undefined;
@@ -37,7 +39,11 @@ export function openIdentity(
     tokens,
     accessTtlSeconds: wechat.accessTtlSeconds,
     refreshTtlSeconds: wechat.refreshTtlSeconds,
-    signInLimit: { counter: new Counter(backend, 'signin', 60), perMinute: wechat.signInPerMinute },
+    signInLimit: {
+      counter: new Counter(backend, 'signin', 60),
+      perMinute: wechat.signInPerMinute,
+      onRejected: () => metrics.limiterRejected('signin_per_minute'),
+    },
   });
   // Ended session families (and their refresh-token hashes, by cascade) are deleted hourly.
   const sweeper = setInterval(() => {

@@ -4,7 +4,12 @@ import type { Principal } from './principal.ts';
 export interface Ticket {
   /** Runs in flight allowed for this principal (absent: the registry's per-key ceiling). */
   maxActiveRuns?: number;
-  /** The tokens the turn used (the gateway's usage, else an estimate). */
+  /**
+   * Takes the run's slots among runs in flight shared by every instance (REDIS_URL), right before it starts;
+   * refuses with RATE_LIMITED. refund() gives them back if the run then never starts.
+   */
+  reserve?(user: string | undefined): Promise<void>;
+  /** Once the run ended, whatever its outcome: the tokens it used (the gateway's usage, else an estimate). */
   settle?(tokens: number): void;
   /** The turn never started (invalid input, too many runs in flight): give back what admission counted. */
   refund?(): void;

@@ -1,6 +1,7 @@
 import { AppError } from '../contract/errors.ts';
 import type { Principal } from './principal.ts';
 import type { Run } from './run.ts';
+import { type RunLimiterName, runLimits } from './run-limits.ts';
 
 export interface RunRegistryOptions {
   /** How long a finished run stays re-attachable. */
@@ -12,10 +13,10 @@ export interface RunRegistryOptions {
   /** Per end user of a key (runs that name a `user`), so one user cannot take every slot of a shared key. */
   maxActiveRunsPerUser?: number;
   /** Metrics: which limit refused a run. */
-  onRejected?: (limiter: 'runs_per_key' | 'runs_per_user') => void;
+  onRejected?: (limiter: RunLimiterName) => void;
 }
 
-/** In-flight counts per key and per (key, user). */
+/** In-flight counts per principal and per (principal, user): the keys of runLimits(). */
 class ActiveCounts {
   readonly #counts = new Map<string, number>();
 
@@ -30,13 +31,10 @@ class ActiveCounts {
   }
 }
 
-const userKey = (run: Run) => (run.user === undefined ? undefined : `${run.principalId}\0${run.user}`);
-
 /** Live and recently finished runs, in bounded memory. Foreign runs are indistinguishable from unknown ones. */
 export class RunRegistry {
   readonly #runs = new Map<string, Run>();
   readonly #active = new ActiveCounts();
-  readonly #activeUsers = new ActiveCounts();
   readonly #options: RunRegistryOptions;
   /** Bytes held by finished runs; running ones are bounded by the per-principal cap instead. */
   #retainedBytes = 0;
@@ -50,31 +48,19 @@ export class RunRegistry {
 
   /** Registers a new run, refusing a user, then a key, that already has too many in flight. */
   add(run: Run): void {
-    const user = userKey(run);
-    const userLimit = this.#options.maxActiveRunsPerUser ?? Number.POSITIVE_INFINITY;
-    if (user !== undefined && this.#activeUsers.get(user) >= userLimit) {
-      this.#options.onRejected?.('runs_per_user');
-      throw busy(`This user already has ${userLimit} chats in progress (the per-user limit)`);
+    const limits = runLimits(run, this.#options);
+    for (const limit of limits) {
+      if (this.#active.get(limit.key) < limit.max) continue;
+      this.#options.onRejected?.(limit.limiter);
+      throw limit.refusal();
     }
-    if (run.maxActiveRuns !== undefined && this.#active.get(run.principalId) >= run.maxActiveRuns) {
-      throw busy(`You already have ${run.maxActiveRuns} chats in progress (the per-user limit)`);
-    }
-    if (this.#active.get(run.principalId) >= this.#options.maxActiveRunsPerPrincipal) {
-      this.#options.onRejected?.('runs_per_key');
-      throw busy(
-        `This API key already has ${this.#options.maxActiveRunsPerPrincipal} chats in progress (the per-key limit)`,
-      );
-    }
-    this.#active.add(run.principalId, 1);
-    if (user !== undefined) this.#activeUsers.add(user, 1);
+    for (const limit of limits) this.#active.add(limit.key, 1);
     this.#runs.set(run.id, run);
-    run.result.finally(() => this.#onFinished(run)).catch(() => {});
+    run.result.finally(() => this.#onFinished(run, limits)).catch(() => {});
   }
 
-  #onFinished(run: Run): void {
-    this.#active.add(run.principalId, -1);
-    const user = userKey(run);
-    if (user !== undefined) this.#activeUsers.add(user, -1);
+  #onFinished(run: Run, limits: readonly { key: string }[]): void {
+    for (const limit of limits) this.#active.add(limit.key, -1);
     if (!this.#runs.has(run.id)) return;
     this.#retainedBytes += run.bytes;
     // Map order is insertion order: the oldest runs are evicted first.
@@ -131,8 +117,4 @@ export class RunRegistry {
     for (const run of this.#runs.values()) run.abort(reason);
     clearInterval(this.#sweeper);
   }
-}
-
-function busy(what: string): AppError {
-  return new AppError('RATE_LIMITED', `${what}; wait for one to finish or cancel it, then retry.`, { retryAfter: 2 });
 }

@@ -117,7 +117,10 @@ export class ChatService {
     const ticket = options.ticket ?? (await this.admit(principal));
     const request = await refundOnThrow(ticket, () => this.#request(principal, input, options));
     if (this.#options.moderation) await this.#gate.screen(principal, input, options);
-    return refundOnThrow(ticket, () => this.#launch(principal, input, { ...options, ticket }, request));
+    return refundOnThrow(ticket, async () => {
+      await ticket.reserve?.(input.user);
+      return this.#launch(principal, input, { ...options, ticket }, request);
+    });
   }
 
   /** begin() within a stored conversation: continues input.conversationId (NOT_FOUND if not the caller's) or opens one. */

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config, RedisConfig } from '../config/env.ts';
+import { RunSlots } from '../limits/run-slots.ts';
 import { connectRedis, type Redis, ready } from '../redis/connection.ts';
 import { RedisRunLog } from './redis-run-log.ts';
 import type { RunRegistry } from './run-registry.ts';
@@ -11,6 +12,8 @@ const MIN_EVENT_BYTES = 64;
 export interface SharedRuns {
   log: RedisRunLog;
   redis: Redis;
+  /** Runs in flight per principal and end user, counted across instances. */
+  slots: RunSlots;
   instanceId: string;
   /** After this instance's runs ended: leases, subscriptions, connections (pending appends are flushed first). */
   close(): Promise<void>;
@@ -45,14 +48,22 @@ export async function openSharedRuns(
     onError: (what, err) => log.error({ err }, `redis: ${what} failed`),
     onLost,
   });
+  const slots = new RunSlots({
+    redis,
+    keyPrefix: config.redis.keyPrefix,
+    leaseMs: config.redis.leaseMs,
+    onError: (err) => log.error({ err }, 'redis: run slots failed'),
+  });
   log.info({ instanceId, keyPrefix: config.redis.keyPrefix }, 'sharing runs through Redis');
   const lost = await runLog.reap();
   if (lost.length > 0) log.warn({ lost: lost.length }, 'runs held by instances that stopped marked interrupted');
   return {
     log: runLog,
     redis,
+    slots,
     instanceId,
     async close() {
+      slots.close();
       await runLog.close();
       await redis.quit().catch(() => redis.disconnect());
     },

@@ -7,6 +7,7 @@ import {
 } from 'rate-limiter-flexible';
 import type { Database } from '../store/database.ts';
 import type { LimiterBackend, WindowSpec } from './limiter.ts';
+import { type RedisBackendOptions, redisBackend } from './redis-backend.ts';
 
 /** Every counter shares one table: the library keys rows by `<keyPrefix>:<key>`. */
 const TABLE = 'limit_counters';
@@ -126,10 +127,15 @@ export async function postgresBackend(database: Database): Promise<LimiterBacken
 }
 
 /**
- * The store's engine holds the counters (so every instance on one PostgreSQL database shares them, and a restart
- * keeps them); without a store (DATABASE_URL=none) they are counted in memory.
+ * With REDIS_URL, Redis holds the counters (every instance shares them). Otherwise the store's engine does (so
+ * every instance on one PostgreSQL database shares them, and a restart keeps them); without a store
+ * (DATABASE_URL=none) they are counted in memory.
  */
-export async function openLimiterBackend(database: Database | undefined): Promise<LimiterBackend> {
+export async function openLimiterBackend(
+  database: Database | undefined,
+  redis?: RedisBackendOptions,
+): Promise<LimiterBackend> {
+  if (redis) return redisBackend(redis);
   if (!database) return memoryBackend();
   return database.dialect === 'postgres' ? postgresBackend(database) : sqliteBackend(database);
 }

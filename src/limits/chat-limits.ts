@@ -12,6 +12,8 @@ export interface ChatLimitsOptions {
   maxActiveRunsPerUser: number;
   /** With WeChat sign-in: access policy and per-user overrides. */
   directory?: UserDirectory;
+  /** Metrics: which limit refused a turn. */
+  onRejected?: (limiter: 'turns_per_minute' | 'tokens_per_day') => void;
   /** Where a failed usage write is reported (the turn itself has already been answered). */
   onError?: (error: unknown) => void;
 }
@@ -54,6 +56,7 @@ export class ChatLimits implements Admission {
     if (perDay > 0) {
       const { used } = await this.#tokens.usage(quotaKey);
       if (used >= perDay) {
+        this.#options.onRejected?.('tokens_per_day');
         throw new AppError(
           'QUOTA_EXCEEDED',
           `The daily quota of ${perDay} tokens is used up; it resets at ${new Date(resetAt).toISOString()}.`,
@@ -63,6 +66,7 @@ export class ChatLimits implements Admission {
     }
     const verdict = await this.#turns.consume(principal.id, perMinute);
     if (!verdict.allowed) {
+      this.#options.onRejected?.('turns_per_minute');
       const retryAfter = Math.max(1, Math.ceil(verdict.retryAfterMs / 1000));
       throw new AppError('RATE_LIMITED', `At most ${perMinute} chat turns a minute: retry in ${retryAfter} s.`, {
         retryAfter,

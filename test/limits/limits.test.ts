@@ -4,6 +4,7 @@ import type { AppRouter } from '../../src/trpc/router.ts';
 import { engineTitle, freshDatabase, TEST_ENGINES, type TestDatabase } from '../helpers/databases.ts';
 import { ask, SEND_CHAT } from '../helpers/fixtures.ts';
 import { bearer, codeFor, gqlAs, SIGN_IN, signIn, type TestSession } from '../helpers/identity.ts';
+import { parseExposition, sum } from '../helpers/prometheus-text.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
 // Rate, concurrency and quota limits per principal, their reset, and sign-in's per-IP limit, through the real
@@ -159,7 +160,10 @@ for (const engine of TEST_ENGINES) {
 describe('sign-in rate per client IP', () => {
   let server: TestServer;
   beforeAll(async () => {
-    server = await startTestServer({ wechat: true, env: { AUTH_RATE_LIMIT_PER_MINUTE: '2' } });
+    server = await startTestServer({
+      wechat: true,
+      env: { AUTH_RATE_LIMIT_PER_MINUTE: '2', METRICS_TOKEN: 'limits-metrics-token-0123456789' },
+    });
   });
   afterAll(async () => {
     await server?.close();
@@ -177,6 +181,11 @@ describe('sign-in rate per client IP', () => {
     expect(refused.status).toBe(429);
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     expect(server.wechat?.received.length).toBe(asked);
+    const metrics = await fetch(`${server.baseUrl}/metrics`, {
+      headers: { authorization: 'Bearer limits-metrics-token-0123456789' },
+    });
+    const exposition = parseExposition(await metrics.text());
+    expect(sum(exposition, 'minipro_limiter_rejections_total', { limiter: 'signin_per_minute' })).toBe(1);
   });
 });
 

@@ -1,8 +1,46 @@
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openLimiterBackend } from '../../src/limits/backends.ts';
 import { Counter, type LimiterBackend } from '../../src/limits/limiter.ts';
+import { connectRedis, ready } from '../../src/redis/connection.ts';
 import { type Database, openDatabase } from '../../src/store/database.ts';
 import { engineTitle, freshDatabase, TEST_ENGINES, type TestDatabase } from '../helpers/databases.ts';
+import { dropPrefix, redisSkipReason, redisTitle, redisUrl, uniquePrefix } from '../helpers/redis.ts';
+
+/** What every backend must do, whatever holds its counters. */
+function counterCases(backend: () => LimiterBackend, name: string) {
+  it('counts in its engine, each key on its own, with per-call allowances over one counter', async () => {
+    expect(backend().name).toBe(name);
+    const counter = new Counter(backend(), 'test-turns', 60);
+    expect(await counter.consume('a', 2)).toMatchObject({ allowed: true, remaining: 1 });
+    expect(await counter.consume('a', 2)).toMatchObject({ allowed: true, remaining: 0 });
+    const refused = await counter.consume('a', 2);
+    expect(refused.allowed).toBe(false);
+    if (!refused.allowed) expect(refused.retryAfterMs).toBeGreaterThan(0);
+    expect(await counter.consume('a', 5)).toMatchObject({ allowed: true });
+    expect(await counter.consume('b', 2)).toMatchObject({ allowed: true, remaining: 1 });
+  });
+
+  it('gives a refunded point back', async () => {
+    const counter = new Counter(backend(), 'test-refund', 60);
+    expect((await counter.consume('r', 1)).allowed).toBe(true);
+    await counter.refund('r');
+    expect(await counter.consume('r', 1)).toMatchObject({ allowed: true, remaining: 0 });
+    expect((await counter.consume('r', 1)).allowed).toBe(false);
+  });
+
+  it('adds points past any allowance and reports usage with the window end', async () => {
+    const counter = new Counter(backend(), 'test-tokens', 86_400);
+    expect(await counter.usage('u')).toEqual({ used: 0, resetAt: undefined });
+    await counter.add('u', 700);
+    await counter.add('u', 800);
+    const usage = await counter.usage('u');
+    expect(usage.used).toBe(1500);
+    expect(usage.resetAt).toBeGreaterThan(Date.now());
+    await counter.reset('u');
+    expect((await counter.usage('u')).used).toBe(0);
+  });
+}
 
 for (const engine of TEST_ENGINES) {
   describe.skipIf(engine.skipReason !== undefined)(`limiter backend on ${engineTitle(engine)}`, () => {
@@ -21,29 +59,7 @@ for (const engine of TEST_ENGINES) {
       await testDb?.drop();
     });
 
-    it('counts in the store engine, each key on its own, with per-call allowances over one counter', async () => {
-      expect(backend.name).toBe(engine.name);
-      const counter = new Counter(backend, 'test-turns', 60);
-      expect(await counter.consume('a', 2)).toMatchObject({ allowed: true, remaining: 1 });
-      expect(await counter.consume('a', 2)).toMatchObject({ allowed: true, remaining: 0 });
-      const refused = await counter.consume('a', 2);
-      expect(refused.allowed).toBe(false);
-      if (!refused.allowed) expect(refused.retryAfterMs).toBeGreaterThan(0);
-      expect(await counter.consume('a', 5)).toMatchObject({ allowed: true });
-      expect(await counter.consume('b', 2)).toMatchObject({ allowed: true, remaining: 1 });
-    });
-
-    it('adds points past any allowance and reports usage with the window end', async () => {
-      const counter = new Counter(backend, 'test-tokens', 86_400);
-      expect(await counter.usage('u')).toEqual({ used: 0, resetAt: undefined });
-      await counter.add('u', 700);
-      await counter.add('u', 800);
-      const usage = await counter.usage('u');
-      expect(usage.used).toBe(1500);
-      expect(usage.resetAt).toBeGreaterThan(Date.now());
-      await counter.reset('u');
-      expect((await counter.usage('u')).used).toBe(0);
-    });
+    counterCases(() => backend, engine.name);
 
     it("counts while a store transaction is open across awaits (the store's own connection, no lock wait)", async () => {
       const counter = new Counter(backend, 'test-interleaved', 60);
@@ -70,3 +86,53 @@ for (const engine of TEST_ENGINES) {
     });
   });
 }
+
+describe.skipIf(redisSkipReason !== undefined)(redisTitle('limiter backend on Redis (REDIS_URL)'), () => {
+  const prefix = uniquePrefix();
+  let redis: Redis;
+  let backend: LimiterBackend;
+
+  beforeAll(async () => {
+    redis = connectRedis(redisUrl ?? '');
+    await ready(redis);
+    backend = await openLimiterBackend(undefined, { redis, keyPrefix: prefix });
+  });
+  afterAll(async () => {
+    await backend?.close();
+    redis?.disconnect();
+    await dropPrefix(prefix);
+  });
+
+  counterCases(() => backend, 'redis');
+
+  it('is one count for every instance: two connections (two servers) share the keys under the prefix', async () => {
+    const other = connectRedis(redisUrl ?? '');
+    try {
+      await ready(other);
+      const here = new Counter(backend, 'test-shared', 60);
+      const there = new Counter(
+        await openLimiterBackend(undefined, { redis: other, keyPrefix: prefix }),
+        'test-shared',
+        60,
+      );
+      expect((await here.consume('k', 2)).allowed).toBe(true);
+      expect((await there.consume('k', 2)).allowed).toBe(true);
+      expect((await here.consume('k', 2)).allowed).toBe(false);
+      expect(await redis.exists(`${prefix}limit:test-shared:k`)).toBe(1);
+    } finally {
+      other.disconnect();
+    }
+  });
+
+  it('counts in this process while Redis is unreachable (the insurance limiter), instead of failing', async () => {
+    const unreachable = new Redis(redisUrl ?? '', { lazyConnect: true });
+    const counter = new Counter(
+      await openLimiterBackend(undefined, { redis: unreachable, keyPrefix: prefix }),
+      'down',
+      60,
+    );
+    expect(await counter.consume('k', 1)).toMatchObject({ allowed: true, remaining: 0 });
+    expect((await counter.consume('k', 1)).allowed).toBe(false);
+    expect(unreachable.status).toBe('wait');
+  });
+});
