@@ -11,8 +11,11 @@ export interface Ticket {
   reserve?(user: string | undefined): Promise<void>;
   /** Once the run ended, whatever its outcome: the tokens it used (the gateway's usage, else an estimate). */
   settle?(tokens: number): void;
-  /** The turn never started (invalid input, too many runs in flight): give back what admission counted. */
-  refund?(): void;
+  /**
+   * The turn never started (invalid input, too many runs in flight): give back what admission counted. Awaited
+   * before the refusal is answered, so the caller's next turn already sees the point returned.
+   */
+  refund?(): Promise<void> | void;
 }
 
 /** Who may start a turn now: access policy, rate and quota. Refusals are AppErrors. */

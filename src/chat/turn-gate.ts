@@ -61,7 +61,7 @@ export async function refundOnThrow<T>(ticket: Ticket, step: () => T | Promise<T
   try {
     return await step();
   } catch (error) {
-    ticket.refund?.();
+    await ticket.refund?.();
     throw error;
   }
 }

@@ -69,15 +69,23 @@ function betterSqliteShape(database: DatabaseSync) {
   };
 }
 
-export async function sqliteBackend(database: Database): Promise<LimiterBackend> {
-  const connection = database.sqlite;
-  if (!connection) throw new Error('sqliteBackend needs a SQLite database');
-  const storeClient = betterSqliteShape(connection);
+/** What the two table-backed limiters of the library share: one table, created once, swept by us. */
+interface TableOptions {
+  tableName: string;
+  tableCreated: boolean;
+  clearExpiredByTimeout: false;
+  keyPrefix: string;
+  points: number;
+  duration: number;
+}
+
+async function tableBackend(
+  name: LimiterBackend['name'],
+  make: (options: TableOptions, cb?: (error?: Error) => void) => RateLimiterAbstract,
+): Promise<LimiterBackend> {
   const build = (spec: WindowSpec, tableCreated: boolean, cb?: (error?: Error) => void) =>
-    new RateLimiterSQLite(
+    make(
       {
-        storeClient,
-        storeType: 'better-sqlite3',
         tableName: TABLE,
         tableCreated,
         clearExpiredByTimeout: false,
@@ -90,40 +98,32 @@ export async function sqliteBackend(database: Database): Promise<LimiterBackend>
   const first = await created((cb) => build({ keyPrefix: 'setup', points: 1, durationSeconds: 1 }, false, cb));
   const stopSweeping = sweeping(first);
   return {
-    name: 'sqlite',
-    create: (spec) => build(spec, true) as RateLimiterAbstract,
+    name,
+    create: (spec) => build(spec, true),
     async close() {
       stopSweeping();
     },
   };
 }
 
+export async function sqliteBackend(database: Database): Promise<LimiterBackend> {
+  const connection = database.sqlite;
+  if (!connection) throw new Error('sqliteBackend needs a SQLite database');
+  const storeClient = betterSqliteShape(connection);
+  return tableBackend(
+    'sqlite',
+    (options, cb) =>
+      new RateLimiterSQLite({ storeClient, storeType: 'better-sqlite3', ...options }, cb) as RateLimiterAbstract,
+  );
+}
+
 export async function postgresBackend(database: Database): Promise<LimiterBackend> {
   const pool = database.pool;
   if (!pool) throw new Error('postgresBackend needs a PostgreSQL database');
-  const build = (spec: WindowSpec, tableCreated: boolean, cb?: (error?: Error) => void) =>
-    new RateLimiterPostgres(
-      {
-        storeClient: pool,
-        storeType: 'pool',
-        tableName: TABLE,
-        tableCreated,
-        clearExpiredByTimeout: false,
-        keyPrefix: spec.keyPrefix,
-        points: spec.points,
-        duration: spec.durationSeconds,
-      },
-      cb,
-    );
-  const first = await created((cb) => build({ keyPrefix: 'setup', points: 1, durationSeconds: 1 }, false, cb));
-  const stopSweeping = sweeping(first);
-  return {
-    name: 'postgres',
-    create: (spec) => build(spec, true),
-    async close() {
-      stopSweeping();
-    },
-  };
+  return tableBackend(
+    'postgres',
+    (options, cb) => new RateLimiterPostgres({ storeClient: pool, storeType: 'pool', ...options }, cb),
+  );
 }
 
 /**

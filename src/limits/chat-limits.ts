@@ -73,9 +73,7 @@ export class ChatLimits implements Admission {
       });
     }
     return {
-      refund: () => {
-        this.#turns.refund(principal.id).catch((error) => this.#options.onError?.(error));
-      },
+      refund: () => this.#turns.refund(principal.id).catch((error) => this.#options.onError?.(error)),
       ...(principal.kind === 'user' ? { maxActiveRuns: this.#options.maxActiveRunsPerUser } : {}),
       ...(perDay > 0
         ? {

@@ -60,7 +60,7 @@ export class SharedConcurrency implements Admission {
       },
       refund() {
         release();
-        ticket.refund?.();
+        return ticket.refund?.();
       },
     };
   }

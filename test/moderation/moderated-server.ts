@@ -1,5 +1,4 @@
-import { createTRPCClient, httpLink, httpSubscriptionLink, splitLink, type TRPCClient } from '@trpc/client';
-import { EventSource } from 'eventsource';
+import type { TRPCClient } from '@trpc/client';
 import type { ChatEvent } from '../../src/contract/chat.ts';
 import type { AppRouter } from '../../src/trpc/router.ts';
 import {
@@ -11,6 +10,7 @@ import { type Credentials, gql } from '../helpers/fixtures.ts';
 import { bearer, signIn, type TestSession } from '../helpers/identity.ts';
 import type { ChatRequestOptions } from '../helpers/rest.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { trpcClientAt } from '../helpers/trpc-client.ts';
 
 /** The WeChat user these tests chat as (signed in with `code-moderated-<n>`); API keys carry no openid. */
 export const TEST_OPENID = 'o_moderated';
@@ -102,25 +102,9 @@ export async function latestConversation(server: TestServer, auth = apiKeyAuth(s
   return { id: node.id, title: node.title, messages: node.messages.edges.map((e) => e.node) };
 }
 
-/** @trpc/client for `server`: httpLink for calls, httpSubscriptionLink (SSE) for chat.events. */
+/** @trpc/client for `server` with the given credentials (the API key by default). */
 export function trpcClient(server: TestServer, auth = apiKeyAuth(server)): TRPCClient<AppRouter> {
-  const url = `${server.baseUrl}/trpc`;
-  return createTRPCClient<AppRouter>({
-    links: [
-      splitLink({
-        condition: (op) => op.type === 'subscription',
-        true: httpSubscriptionLink({
-          url,
-          EventSource,
-          eventSourceOptions: {
-            fetch: (input, init) =>
-              fetch(input, { ...init, headers: { ...(init?.headers as Record<string, string>), ...auth } }),
-          },
-        }),
-        false: httpLink({ url, headers: auth }),
-      }),
-    ],
-  });
+  return trpcClientAt(server.baseUrl, auth);
 }
 
 /** Every event of a run over tRPC's chat.events, until its end. */

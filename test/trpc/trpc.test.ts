@@ -1,12 +1,4 @@
-import {
-  createTRPCClient,
-  httpLink,
-  httpSubscriptionLink,
-  splitLink,
-  type TRPCClient,
-  TRPCClientError,
-} from '@trpc/client';
-import { EventSource } from 'eventsource';
+import { type TRPCClient, TRPCClientError } from '@trpc/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChatEvent } from '../../src/contract/chat.ts';
 import type { AppRouter } from '../../src/trpc/router.ts';
@@ -25,31 +17,14 @@ import {
   upstreamFor,
 } from '../helpers/fixtures.ts';
 import { OTHER_API_KEY, startTestServer, type TestServer } from '../helpers/server.ts';
+import { trpcClientAt } from '../helpers/trpc-client.ts';
 
 // The tRPC router through @trpc/client (httpLink for mutations, httpSubscriptionLink over SSE for chat.events).
 
 let server: TestServer;
 let trpc: TRPCClient<AppRouter>;
 
-function client(target: TestServer, apiKey = target.apiKey): TRPCClient<AppRouter> {
-  const url = `${target.baseUrl}/trpc`;
-  return createTRPCClient<AppRouter>({
-    links: [
-      splitLink({
-        condition: (op) => op.type === 'subscription',
-        true: httpSubscriptionLink({
-          url,
-          EventSource,
-          eventSourceOptions: {
-            fetch: (input, init) =>
-              fetch(input, { ...init, headers: { ...(init?.headers as Record<string, string>), 'x-api-key': apiKey } }),
-          },
-        }),
-        false: httpLink({ url, headers: { 'x-api-key': apiKey } }),
-      }),
-    ],
-  });
-}
+const client = (target: TestServer, apiKey = target.apiKey) => trpcClientAt(target.baseUrl, { 'x-api-key': apiKey });
 
 beforeAll(async () => {
   server = await startTestServer({ gateway: { deltaDelayMs: 20 } });

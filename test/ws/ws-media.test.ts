@@ -3,8 +3,7 @@
  * scripts MEDIA: answers whose artifacts reach chat.history after the final; the clients get signed URLs of ours
  * and fetch the bytes through them, never the gateway's URLs.
  */
-import { createTRPCClient, httpLink, httpSubscriptionLink, splitLink, type TRPCClient } from '@trpc/client';
-import { EventSource } from 'eventsource';
+import type { TRPCClient } from '@trpc/client';
 import { createClient as createSseClient } from 'graphql-sse';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChatEvent } from '../../src/contract/chat.ts';
@@ -12,6 +11,7 @@ import type { AppRouter } from '../../src/trpc/router.ts';
 import { GENERATED_PDF, GENERATED_PNG } from '../fake-gateway-ws/fake-ws-gateway.ts';
 import { deferred } from '../helpers/async.ts';
 import { CHAT_STREAM, collectGql, gql } from '../helpers/fixtures.ts';
+import { trpcClientAt } from '../helpers/trpc-client.ts';
 import { startWsTestServer, type WsTestServer } from '../helpers/ws-server.ts';
 import { buildBundleForTests } from '../sdk/bundle.ts';
 import { collect } from '../sdk/streams.ts';
@@ -70,26 +70,7 @@ function streamGql(target: WsTestServer, input: Record<string, unknown>) {
   return collectGql(client.iterate({ query, variables: { input } }));
 }
 
-function trpcClient(target: WsTestServer): TRPCClient<AppRouter> {
-  const url = `${target.baseUrl}/trpc`;
-  const headers = { 'x-api-key': target.apiKey };
-  return createTRPCClient<AppRouter>({
-    links: [
-      splitLink({
-        condition: (op) => op.type === 'subscription',
-        true: httpSubscriptionLink({
-          url,
-          EventSource,
-          eventSourceOptions: {
-            fetch: (input, init) =>
-              fetch(input, { ...init, headers: { ...(init?.headers as Record<string, string>), ...headers } }),
-          },
-        }),
-        false: httpLink({ url, headers }),
-      }),
-    ],
-  });
-}
+const trpcOf = (target: WsTestServer) => trpcClientAt(target.baseUrl, { 'x-api-key': target.apiKey });
 
 function trpcEvents(trpc: TRPCClient<AppRouter>, runId: string): Promise<ChatEvent[]> {
   const done = deferred<ChatEvent[]>();
@@ -188,7 +169,7 @@ describe('generated media over ws', () => {
   });
 
   it('reaches tRPC chat.events and the REST stream’s final chunk', async () => {
-    const trpc = trpcClient(server);
+    const trpc = trpcOf(server);
     const { runId } = await trpc.chat.start.mutate(ask('FAKE_MEDIA over trpc'));
     const events = await trpcEvents(trpc, runId);
     const completed = events.at(-1) as Extract<ChatEvent, { type: 'completed' }>;
@@ -336,7 +317,7 @@ describe('resetConversation', () => {
     );
     expect(reset.data.resetConversation).toEqual({ id, title: 'reset one' });
     await send('reset three', id);
-    await trpcClient(server).conversations.reset.mutate({ id });
+    await trpcOf(server).conversations.reset.mutate({ id });
     await send('reset four', id);
 
     const [first] = sessionKeysOf(server, 'reset one');
