@@ -1,25 +1,20 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createWxSimulator, type WxSimulator } from '../sdk/wx-simulator.ts';
-import { type ExampleProject, prepareExampleProject } from './example-project.ts';
-import { fire, type RenderedPage, renderPage, simulate, textOf, waitFor } from './pages.ts';
+import type { WxSimulator } from '../sdk/wx-simulator.ts';
+import type { ExampleProject } from './example-project.ts';
+import { fire, type RenderedPage, renderPage, textOf, waitFor } from './pages.ts';
+import { openPhone } from './phone.ts';
 import { type ModeratedSignInServer, startModeratedSignInServer } from './servers.ts';
-import { installWx, type WxHarness } from './wx-harness.ts';
 
 // The chat page against a server that checks content with WeChat's msgSecCheck (the fake): the signed-in user's
 // openid goes with each check, answers carry the server's label, and a withdrawn answer disappears from the page.
 let m: ModeratedSignInServer;
 let project: ExampleProject;
 let simulator: WxSimulator;
-let wx: WxHarness;
 let page: RenderedPage;
 
 beforeAll(async () => {
   m = await startModeratedSignInServer();
-  project = await prepareExampleProject({ baseUrl: m.server.baseUrl });
-  simulate();
-  simulator = createWxSimulator({ seed: 13 });
-  wx = installWx(simulator);
-  wx.account = 'checked-user';
+  ({ project, simulator } = await openPhone({ baseUrl: m.server.baseUrl }, { seed: 13, account: 'checked-user' }));
 }, 60_000);
 afterAll(async () => {
   simulator.close();

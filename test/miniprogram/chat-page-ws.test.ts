@@ -1,11 +1,12 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { GENERATED_PNG } from '../fake-gateway-ws/fake-ws-gateway.ts';
 import type { WsTestServer } from '../helpers/ws-server.ts';
-import { createWxSimulator, type WxSimulator } from '../sdk/wx-simulator.ts';
-import { type ExampleProject, prepareExampleProject } from './example-project.ts';
-import { fire, type RenderedPage, renderPage, simulate, textOf, waitFor } from './pages.ts';
+import type { WxSimulator } from '../sdk/wx-simulator.ts';
+import type { ExampleProject } from './example-project.ts';
+import { fire, type RenderedPage, renderPage, textOf, waitFor } from './pages.ts';
+import { openPhone } from './phone.ts';
 import { startWsSignInServer } from './servers.ts';
-import { installWx, type WxHarness } from './wx-harness.ts';
+import type { WxHarness } from './wx-harness.ts';
 
 // Tool events, generated media and agent sessions come from the gateway's WebSocket protocol, so this chat page
 // runs against the server's ws transport (no PUBLIC_BASE_URL: the server hands out relative attachment URLs).
@@ -17,10 +18,7 @@ let page: RenderedPage;
 
 beforeAll(async () => {
   server = await startWsSignInServer();
-  project = await prepareExampleProject({ baseUrl: server.baseUrl });
-  simulate();
-  simulator = createWxSimulator({ seed: 5 });
-  wx = installWx(simulator);
+  ({ project, simulator, wx } = await openPhone({ baseUrl: server.baseUrl }, { seed: 5 }));
 }, 60_000);
 afterAll(async () => {
   simulator.close();

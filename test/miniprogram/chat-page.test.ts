@@ -1,10 +1,11 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { TestServer } from '../helpers/server.ts';
-import { createWxSimulator, type WxSimulator } from '../sdk/wx-simulator.ts';
-import { type ExampleProject, prepareExampleProject } from './example-project.ts';
-import { fire, type RenderedPage, renderPage, simulate, textOf, waitFor } from './pages.ts';
+import type { WxSimulator } from '../sdk/wx-simulator.ts';
+import type { ExampleProject } from './example-project.ts';
+import { fire, type RenderedPage, renderPage, textOf, waitFor } from './pages.ts';
+import { openPhone } from './phone.ts';
 import { startSignInServer } from './servers.ts';
-import { installWx, type WxHarness } from './wx-harness.ts';
+import type { WxHarness } from './wx-harness.ts';
 
 // The example's chat page in WeChat's component simulator, its wx.request going to the real server and fake gateway.
 const TINY_PNG = Buffer.from(
@@ -23,10 +24,7 @@ let page: RenderedPage;
 
 beforeAll(async () => {
   server = await startSignInServer({ gateway: { deltaDelayMs: 15 }, env: { AI_LABEL_TEXT: LABEL } });
-  project = await prepareExampleProject({ baseUrl: server.baseUrl });
-  simulate();
-  simulator = createWxSimulator({ seed: 7 });
-  wx = installWx(simulator);
+  ({ project, simulator, wx } = await openPhone({ baseUrl: server.baseUrl }, { seed: 7 }));
 }, 60_000);
 afterAll(async () => {
   simulator.close();

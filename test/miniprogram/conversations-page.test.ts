@@ -1,11 +1,12 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ChatClient } from '../../sdk/src/index.ts';
 import type { TestServer } from '../helpers/server.ts';
-import { createWxSimulator, type WxSimulator } from '../sdk/wx-simulator.ts';
-import { type ExampleProject, prepareExampleProject } from './example-project.ts';
-import { fire, type RenderedPage, renderPage, simulate, textOf, waitFor } from './pages.ts';
+import type { WxSimulator } from '../sdk/wx-simulator.ts';
+import type { ExampleProject } from './example-project.ts';
+import { fire, type RenderedPage, renderPage, textOf, waitFor } from './pages.ts';
+import { openPhone } from './phone.ts';
 import { phoneOf, startSignInServer } from './servers.ts';
-import { installWx, type WxHarness } from './wx-harness.ts';
+import type { WxHarness } from './wx-harness.ts';
 
 // The example's conversation list in WeChat's component simulator, signed in with WeChat against the real server.
 let server: TestServer;
@@ -19,11 +20,10 @@ let page: RenderedPage;
 
 beforeAll(async () => {
   server = await startSignInServer();
-  project = await prepareExampleProject({ baseUrl: server.baseUrl, pageSize: 2 });
-  simulate();
-  simulator = createWxSimulator({ seed: 3 });
-  wx = installWx(simulator);
-  wx.account = 'list-user';
+  ({ project, simulator, wx } = await openPhone(
+    { baseUrl: server.baseUrl, pageSize: 2 },
+    { seed: 3, account: 'list-user' },
+  ));
   ({ client: user, simulator: otherPhone } = phoneOf(server.baseUrl, 'list-user'));
 }, 60_000);
 afterAll(async () => {

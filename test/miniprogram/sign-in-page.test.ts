@@ -1,10 +1,11 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { TestServer } from '../helpers/server.ts';
-import { createWxSimulator, type WxSimulator } from '../sdk/wx-simulator.ts';
-import { type ExampleProject, prepareExampleProject } from './example-project.ts';
-import { fire, type RenderedPage, renderPage, simulate, textOf, waitFor } from './pages.ts';
+import type { WxSimulator } from '../sdk/wx-simulator.ts';
+import type { ExampleProject } from './example-project.ts';
+import { fire, type RenderedPage, renderPage, textOf, waitFor } from './pages.ts';
+import { openPhone } from './phone.ts';
 import { runAdmin, sharedSqliteUrl, startSignInServer } from './servers.ts';
-import { installWx, type WxHarness } from './wx-harness.ts';
+import type { WxHarness } from './wx-harness.ts';
 
 // The sign-in gate against a server whose operator approves each new user (ACCESS_POLICY=approval). The operator
 // is the real admin command in its own process, on the SQLite file the server uses.
@@ -18,10 +19,7 @@ let page: RenderedPage;
 beforeAll(async () => {
   databaseUrl = sharedSqliteUrl();
   server = await startSignInServer({ env: { ACCESS_POLICY: 'approval', DATABASE_URL: databaseUrl } });
-  project = await prepareExampleProject({ baseUrl: server.baseUrl });
-  simulate();
-  simulator = createWxSimulator({ seed: 9 });
-  wx = installWx(simulator);
+  ({ project, simulator, wx } = await openPhone({ baseUrl: server.baseUrl }, { seed: 9 }));
 }, 60_000);
 afterAll(async () => {
   simulator.close();
