@@ -90,7 +90,10 @@ for (const engine of TEST_ENGINES) {
       expect(await store.session('mallory', id)).toBeUndefined();
       expect(await store.delete('hana', id)).toBe(true);
       expect(await store.session('hana', id)).toBeUndefined();
-      await expect(store.recordTurnStart(turn('hana', { id, fresh: false }))).rejects.toThrow(/no longer exists/);
+      await expect(store.recordTurnStart(turn('hana', { id, fresh: false }))).rejects.toThrow(/foreign key/i);
+      expect(await database.db.selectFrom('messages').select('id').where('conversation_id', '=', id).execute()).toEqual(
+        [],
+      );
     });
 
     it('pages conversations newest first and messages backwards, stable under inserts', async () => {
@@ -111,6 +114,12 @@ for (const engine of TEST_ENGINES) {
       for (let i = 0; i < 3; i++) {
         await store.recordTurnStart(turn(owner, { id: conversationId, fresh: false }, base + 20 + i));
       }
+      // Continuing moves it to the top (its messages' insert touches it, never backwards).
+      await store.recordTurnStart(turn(owner, { id: ids[1]!, fresh: false }, base + 1));
+      expect((await store.list(owner, 2)).items.map((c) => [c.id, c.updatedAt])).toEqual([
+        [conversationId, base + 22],
+        [expect.any(String), base + 10],
+      ]);
       const newest = await store.messages(conversationId, 3);
       expect(newest.more).toBe(true);
       const older = await store.messages(conversationId, 10, newest.items[0]!.seq);
