@@ -9,8 +9,7 @@ export interface RejectedTurn {
   now: number;
 }
 
-/** Rare, so plain queries; the conversation is created (upserted on its external key) as at a run's start;
- * a continued one is touched by the message's insert (migration 0007). */
+/** Rare, so plain queries; the conversation is created (upserted on its external key) or touched as at a run's start. */
 export async function writeRejectedTurn(tx: Executor, queries: TurnStartQueries, turn: RejectedTurn): Promise<void> {
   const { conversation: c, owner, now } = turn;
   let conversationId = c.id;
@@ -34,6 +33,8 @@ export async function writeRejectedTurn(tx: Executor, queries: TurnStartQueries,
         .executeTakeFirstOrThrow();
       conversationId = existing.id;
     }
+  } else {
+    await tx.executeQuery(queries.touchConversation({ id: c.id, owner, now }));
   }
   await tx
     .insertInto('messages')

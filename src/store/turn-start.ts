@@ -46,6 +46,13 @@ export function turnStartQueries(db: Kysely<StoreSchema>) {
         })
         .onConflict((oc) => oc.columns(['owner', 'external_key']).doUpdateSet({ updated_at: p('created_at') })),
     ),
+    touchConversation: prepare<{ id: string; owner: string; now: number }, never>((p) =>
+      db
+        .updateTable('conversations')
+        .set({ updated_at: p('now') })
+        .where('id', '=', p('id'))
+        .where('owner', '=', p('owner')),
+    ),
     insertMessages: prepare<NewMessages, never>((p) => {
       const message = {
         conversation_id: p('conversation_id'),
@@ -71,8 +78,7 @@ export function turnStartQueries(db: Kysely<StoreSchema>) {
 export type TurnStartQueries = ReturnType<typeof turnStartQueries>;
 
 /**
- * The one write at a run's start, inside `tx`: the conversation (created or upserted on its external key;
- * a continued one is touched by its messages' insert),
+ * The one write at a run's start, inside `tx`: the conversation (created, upserted on its external key, or touched),
  * the user's turn with its attachments (bytes stored once per sha256), and the running answer. Returns the
  * conversation's id (an existing one for a legacy external key).
  */
@@ -99,9 +105,11 @@ export async function writeTurnStart(tx: Executor, queries: TurnStartQueries, tu
         .executeTakeFirstOrThrow();
       conversationId = existing.id;
     }
+  } else {
+    const touched = await tx.executeQuery(queries.touchConversation({ id: c.id, owner, now }));
+    // Deleted since the turn was accepted (or by another process): say so rather than fail on a foreign key.
+    if (touched.numAffectedRows === 0n) throw new Error(`conversation ${c.id} no longer exists`);
   }
-  // A continued conversation's updated_at follows from the insert (trigger, migration 0007); one deleted since
-  // the turn was accepted fails the insert on its foreign key.
   await tx.executeQuery(
     queries.insertMessages({
       conversation_id: conversationId,

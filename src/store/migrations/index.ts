@@ -6,7 +6,6 @@ import { sessionGeneration } from './0003-session-generation.ts';
 import { users } from './0004-users.ts';
 import { wechatToken } from './0005-wechat-token.ts';
 import { messagesSeq } from './0006-messages-seq.ts';
-import { conversationActivity } from './0007-conversation-activity.ts';
 
 /**
  * Every migration, in order, listed in code (not read from a folder) so the built server and the tests run the
@@ -20,7 +19,6 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
     '0004-users': users(),
     '0005-wechat-token': wechatToken(),
     '0006-messages-seq': messagesSeq(dialect),
-    '0007-conversation-activity': conversationActivity(dialect),
   };
 }
 
