@@ -231,13 +231,13 @@ export class ConversationStore {
   }
 
   /** A running answer's text so far (periodic, never per delta). */
-  async savePartial(messageId: string, content: string, now: number, on: Executor = this.#db): Promise<void> {
-    await on.executeQuery(this.#queries.savePartial({ id: messageId, content, now }));
+  savePartial(messageId: string, content: string, now: number, on: Executor = this.#db): Promise<unknown> {
+    return on.executeQuery(this.#queries.savePartial({ id: messageId, content, now }));
   }
 
   /** The one write at a run's end. */
-  async recordRunEnd(messageId: string, end: RunEnd, on: Executor = this.#db): Promise<void> {
-    await on.executeQuery(
+  recordRunEnd(messageId: string, end: RunEnd, on: Executor = this.#db): Promise<unknown> {
+    return on.executeQuery(
       this.#queries.runEnd({
         id: messageId,
         status: end.status,

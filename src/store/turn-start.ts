@@ -121,7 +121,9 @@ export async function writeTurnStart(tx: Executor, queries: TurnStartQueries, tu
       model: turn.assistant.model,
     }),
   );
-  await insertAttachments(tx, { owner, conversationId, messageId: turn.user.id, now }, turn.user.attachments);
+  if (turn.user.attachments.length > 0) {
+    await insertAttachments(tx, { owner, conversationId, messageId: turn.user.id, now }, turn.user.attachments);
+  }
   return conversationId;
 }
 

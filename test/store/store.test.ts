@@ -111,6 +111,11 @@ for (const engine of TEST_ENGINES) {
       for (let i = 0; i < 3; i++) {
         await store.recordTurnStart(turn(owner, { id: conversationId, fresh: false }, base + 20 + i));
       }
+      // Continuing moves it to the top of the list.
+      expect((await store.list(owner, 2)).items.map((c) => [c.id, c.updatedAt])).toEqual([
+        [conversationId, base + 22],
+        [expect.any(String), base + 10],
+      ]);
       const newest = await store.messages(conversationId, 3);
       expect(newest.more).toBe(true);
       const older = await store.messages(conversationId, 10, newest.items[0]!.seq);
