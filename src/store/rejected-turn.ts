@@ -1,5 +1,5 @@
 import type { Executor } from './schema.ts';
-import type { TurnStartQueries } from './turn-start.ts';
+import { type TurnStartQueries, writeConversation } from './turn-start.ts';
 
 /** A user turn moderation refused: kept for its author (status `rejected`), with no answer and no attachments. */
 export interface RejectedTurn {
@@ -9,33 +9,10 @@ export interface RejectedTurn {
   now: number;
 }
 
-/** Rare, so plain queries; the conversation is created (upserted on its external key) or touched as at a run's start. */
+/** Rare, so a plain insert; the conversation is written as at a run's start. */
 export async function writeRejectedTurn(tx: Executor, queries: TurnStartQueries, turn: RejectedTurn): Promise<void> {
-  const { conversation: c, owner, now } = turn;
-  let conversationId = c.id;
-  if (c.fresh) {
-    await tx.executeQuery(
-      queries.insertConversation({
-        id: c.id,
-        owner,
-        title: c.title,
-        session_key: c.sessionKey,
-        external_key: c.externalKey ?? null,
-        created_at: now,
-      }),
-    );
-    if (c.externalKey) {
-      const existing = await tx
-        .selectFrom('conversations')
-        .select('id')
-        .where('owner', '=', owner)
-        .where('external_key', '=', c.externalKey)
-        .executeTakeFirstOrThrow();
-      conversationId = existing.id;
-    }
-  } else {
-    await tx.executeQuery(queries.touchConversation({ id: c.id, owner, now }));
-  }
+  const conversationId = await writeConversation(tx, queries, turn);
+  const { now } = turn;
   await tx
     .insertInto('messages')
     .values({

@@ -83,33 +83,8 @@ export type TurnStartQueries = ReturnType<typeof turnStartQueries>;
  * conversation's id (an existing one for a legacy external key).
  */
 export async function writeTurnStart(tx: Executor, queries: TurnStartQueries, turn: TurnStart): Promise<string> {
-  const { conversation: c, owner, now } = turn;
-  let conversationId = c.id;
-  if (c.fresh) {
-    await tx.executeQuery(
-      queries.insertConversation({
-        id: c.id,
-        owner,
-        title: c.title,
-        session_key: c.sessionKey,
-        external_key: c.externalKey ?? null,
-        created_at: now,
-      }),
-    );
-    if (c.externalKey) {
-      const existing = await tx
-        .selectFrom('conversations')
-        .select('id')
-        .where('owner', '=', owner)
-        .where('external_key', '=', c.externalKey)
-        .executeTakeFirstOrThrow();
-      conversationId = existing.id;
-    }
-  } else {
-    const touched = await tx.executeQuery(queries.touchConversation({ id: c.id, owner, now }));
-    // Deleted since the turn was accepted (or by another process): say so rather than fail on a foreign key.
-    if (touched.numAffectedRows === 0n) throw new Error(`conversation ${c.id} no longer exists`);
-  }
+  const conversationId = await writeConversation(tx, queries, turn);
+  const { owner, now } = turn;
   await tx.executeQuery(
     queries.insertMessages({
       conversation_id: conversationId,
@@ -156,4 +131,43 @@ export async function insertAttachments(
       })
       .execute();
   }
+}
+
+/**
+ * A turn's conversation, inside `tx`: created (upserted on a legacy external key, whose existing id is returned) or
+ * touched. A continued conversation deleted since the turn was accepted is an error, not a foreign-key failure.
+ */
+export async function writeConversation(
+  tx: Executor,
+  queries: TurnStartQueries,
+  turn: Pick<TurnStart, 'conversation' | 'owner' | 'now'>,
+): Promise<string> {
+  const { conversation: c, owner, now } = turn;
+  let conversationId = c.id;
+  if (c.fresh) {
+    await tx.executeQuery(
+      queries.insertConversation({
+        id: c.id,
+        owner,
+        title: c.title,
+        session_key: c.sessionKey,
+        external_key: c.externalKey ?? null,
+        created_at: now,
+      }),
+    );
+    if (c.externalKey) {
+      const existing = await tx
+        .selectFrom('conversations')
+        .select('id')
+        .where('owner', '=', owner)
+        .where('external_key', '=', c.externalKey)
+        .executeTakeFirstOrThrow();
+      conversationId = existing.id;
+    }
+  } else {
+    const touched = await tx.executeQuery(queries.touchConversation({ id: c.id, owner, now }));
+    // Deleted since the turn was accepted (or by another process): say so rather than fail on a foreign key.
+    if (touched.numAffectedRows === 0n) throw new Error(`conversation ${c.id} no longer exists`);
+  }
+  return conversationId;
 }
