@@ -3,8 +3,6 @@ import { createClient as createWsClient } from 'graphql-ws';
 import { Agent } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { type FakeGateway, startFakeGateway } from '../fake-gateway/fake-gateway.ts';
-import { freshDatabase, type TestDatabase } from '../helpers/databases.ts';
 import {
   ask,
   CHAT_EVENTS,
@@ -17,7 +15,8 @@ import {
 } from '../helpers/fixtures.ts';
 import { type Instance, spawnInstance, stopInstances } from '../helpers/instances.ts';
 import { nginxSkipReason, type RunningNginx, startNginx } from '../helpers/nginx.ts';
-import { dropPrefix, redisSkipReason, redisUrl, uniquePrefix } from '../helpers/redis.ts';
+import { redisSkipReason } from '../helpers/redis.ts';
+import { type SharedBackends, startSharedBackends } from '../helpers/shared-backends.ts';
 
 const KEY = 'nginx-key-0123456789abcdef';
 const skip =
@@ -33,9 +32,7 @@ class InsecureWebSocket extends WebSocket {
 }
 
 describe.skipIf(skip !== undefined)(title, () => {
-  let gateway: FakeGateway;
-  let database: TestDatabase;
-  let prefix: string;
+  let shared: SharedBackends | undefined;
   let a: Instance | undefined;
   let b: Instance | undefined;
   let nginx: RunningNginx | undefined;
@@ -49,19 +46,8 @@ describe.skipIf(skip !== undefined)(title, () => {
     });
 
   beforeAll(async () => {
-    gateway = await startFakeGateway({ token: 'fake-token', deltaDelayMs: 20 });
-    database = await freshDatabase('postgres');
-    prefix = uniquePrefix();
-    const env = {
-      API_KEYS: KEY,
-      OPENCLAW_GATEWAY_URL: gateway.url,
-      OPENCLAW_GATEWAY_TOKEN: 'fake-token',
-      OPENCLAW_TRANSPORT: 'http',
-      DATABASE_URL: database.url,
-      REDIS_URL: redisUrl ?? '',
-      REDIS_KEY_PREFIX: prefix,
-      TRUST_PROXY: 'true',
-    };
+    shared = await startSharedBackends({ apiKeys: KEY, deltaDelayMs: 20 });
+    const env = shared.env({ TRUST_PROXY: 'true' });
     a = await spawnInstance(env);
     b = await spawnInstance(env);
     nginx = await startNginx([a.url, b.url]);
@@ -70,9 +56,7 @@ describe.skipIf(skip !== undefined)(title, () => {
   afterAll(async () => {
     await nginx?.stop();
     await stopInstances([a, b]);
-    await gateway?.close();
-    await database?.drop();
-    await dropPrefix(prefix);
+    await shared?.close();
   });
 
   it('spreads requests over both instances (round robin), each tagged with the proxy request id', async () => {

@@ -1,8 +1,7 @@
 import { createClient } from 'graphql-sse';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { connectRedis } from '../../src/redis/connection.ts';
-import { type FakeGateway, startFakeGateway } from '../fake-gateway/fake-gateway.ts';
-import { freshDatabase, type TestDatabase } from '../helpers/databases.ts';
+import type { FakeGateway } from '../fake-gateway/fake-gateway.ts';
 import {
   ask,
   CANCEL_CHAT,
@@ -18,8 +17,9 @@ import {
 } from '../helpers/fixtures.ts';
 import { type Instance, spawnInstance, stopInstances } from '../helpers/instances.ts';
 import { parseExposition, sum } from '../helpers/prometheus-text.ts';
-import { dropPrefix, redisSkipReason, redisUrl, uniquePrefix } from '../helpers/redis.ts';
+import { redisSkipReason, redisUrl } from '../helpers/redis.ts';
 import { type RoundRobinProxy, startRoundRobinProxy } from '../helpers/round-robin-proxy.ts';
+import { type SharedBackends, startSharedBackends } from '../helpers/shared-backends.ts';
 
 const KEY = 'scale-key-0123456789abcdef';
 const LEASE_MS = 3_000;
@@ -86,29 +86,22 @@ async function storedStatus(url: string, runId: string): Promise<string | undefi
 }
 
 describe.skipIf(skip !== undefined)(title, () => {
+  let shared: SharedBackends;
   let gateway: FakeGateway;
-  let database: TestDatabase;
   let prefix: string;
   let a: Instance | undefined;
   let b: Instance | undefined;
   let proxy: RoundRobinProxy;
-  const env = () => ({
-    API_KEYS: KEY,
-    OPENCLAW_GATEWAY_URL: gateway.url,
-    OPENCLAW_GATEWAY_TOKEN: 'fake-token',
-    OPENCLAW_TRANSPORT: 'http',
-    DATABASE_URL: database.url,
-    REDIS_URL: redisUrl ?? '',
-    REDIS_KEY_PREFIX: prefix,
-    RUN_LEASE_MS: String(LEASE_MS),
-    SHUTDOWN_GRACE_MS: '10000',
-    ATTACHMENT_URL_SECRET: 'a-shared-secret-of-at-least-32-characters',
-  });
+  const env = () =>
+    shared.env({
+      RUN_LEASE_MS: String(LEASE_MS),
+      SHUTDOWN_GRACE_MS: '10000',
+      ATTACHMENT_URL_SECRET: 'a-shared-secret-of-at-least-32-characters',
+    });
 
   beforeAll(async () => {
-    gateway = await startFakeGateway({ token: 'fake-token', deltaDelayMs: 25 });
-    database = await freshDatabase('postgres');
-    prefix = uniquePrefix();
+    shared = await startSharedBackends({ apiKeys: KEY, deltaDelayMs: 25 });
+    ({ gateway, prefix } = shared);
     a = await spawnInstance(env());
     b = await spawnInstance(env());
     proxy = await startRoundRobinProxy([a.url, b.url]);
@@ -117,9 +110,7 @@ describe.skipIf(skip !== undefined)(title, () => {
   afterAll(async () => {
     await proxy?.close();
     await stopInstances([a, b]);
-    await gateway?.close();
-    await database?.drop();
-    await dropPrefix(prefix);
+    await shared?.close();
   });
 
   it('resumes through B a stream started through A, with nothing lost or repeated', async () => {
