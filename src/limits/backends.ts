@@ -106,15 +106,29 @@ async function tableBackend(
   };
 }
 
+/** The longest window a SQLite-backed server counts in memory (see sqliteBackend). */
+export const SQLITE_IN_MEMORY_WINDOW_S = 60;
+
+/**
+ * A SQLite file serves one instance, so no other process needs its counters. Windows of a minute or less (turns
+ * and sign-ins per minute) are counted in this process: a restart forgets under a minute of counting, where each
+ * count in the file would be a commit of its own on every turn's path. Longer windows (the daily token quota) are
+ * kept in the file, so a restart does not hand out a fresh day.
+ */
 export async function sqliteBackend(database: Database): Promise<LimiterBackend> {
   const connection = database.sqlite;
   if (!connection) throw new Error('sqliteBackend needs a SQLite database');
   const storeClient = betterSqliteShape(connection);
-  return tableBackend(
+  const file = await tableBackend(
     'sqlite',
     (options, cb) =>
       new RateLimiterSQLite({ storeClient, storeType: 'better-sqlite3', ...options }, cb) as RateLimiterAbstract,
   );
+  const memory = memoryBackend();
+  return {
+    ...file,
+    create: (spec) => (spec.durationSeconds <= SQLITE_IN_MEMORY_WINDOW_S ? memory : file).create(spec),
+  };
 }
 
 export async function postgresBackend(database: Database): Promise<LimiterBackend> {
@@ -128,8 +142,8 @@ export async function postgresBackend(database: Database): Promise<LimiterBacken
 
 /**
  * With REDIS_URL, Redis holds the counters (every instance shares them). Otherwise the store's engine does (so
- * every instance on one PostgreSQL database shares them, and a restart keeps them); without a store
- * (DATABASE_URL=none) they are counted in memory.
+ * every instance on one PostgreSQL database shares them, and a restart keeps them; SQLite keeps only the longer
+ * windows); without a store (DATABASE_URL=none) they are counted in memory.
  */
 export async function openLimiterBackend(
   database: Database | undefined,

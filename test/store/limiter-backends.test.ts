@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openLimiterBackend } from '../../src/limits/backends.ts';
 import { Counter, type LimiterBackend } from '../../src/limits/limiter.ts';
@@ -7,11 +8,14 @@ import { type Database, openDatabase } from '../../src/store/database.ts';
 import { engineTitle, freshDatabase, TEST_ENGINES, type TestDatabase } from '../helpers/databases.ts';
 import { dropPrefix, redisSkipReason, redisTitle, redisUrl, uniquePrefix } from '../helpers/redis.ts';
 
+/** An hour: a window every backend counts in its engine (SQLite keeps a minute's in memory, tested below). */
+const HOUR = 3600;
+
 /** What every backend must do, whatever holds its counters. */
 function counterCases(backend: () => LimiterBackend, name: string) {
   it('counts in its engine, each key on its own, with per-call allowances over one counter', async () => {
     expect(backend().name).toBe(name);
-    const counter = new Counter(backend(), 'test-turns', 60);
+    const counter = new Counter(backend(), 'test-turns', HOUR);
     expect(await counter.consume('a', 2)).toMatchObject({ allowed: true, remaining: 1 });
     expect(await counter.consume('a', 2)).toMatchObject({ allowed: true, remaining: 0 });
     const refused = await counter.consume('a', 2);
@@ -22,7 +26,7 @@ function counterCases(backend: () => LimiterBackend, name: string) {
   });
 
   it('gives a refunded point back', async () => {
-    const counter = new Counter(backend(), 'test-refund', 60);
+    const counter = new Counter(backend(), 'test-refund', HOUR);
     expect((await counter.consume('r', 1)).allowed).toBe(true);
     await counter.refund('r');
     expect(await counter.consume('r', 1)).toMatchObject({ allowed: true, remaining: 0 });
@@ -62,7 +66,7 @@ for (const engine of TEST_ENGINES) {
     counterCases(() => backend, engine.name);
 
     it("counts while a store transaction is open across awaits (the store's own connection, no lock wait)", async () => {
-      const counter = new Counter(backend, 'test-interleaved', 60);
+      const counter = new Counter(backend, 'test-interleaved', HOUR);
       let counted: unknown;
       await database.db.transaction().execute(async (trx) => {
         await trx
@@ -84,6 +88,30 @@ for (const engine of TEST_ENGINES) {
       expect(counted).toMatchObject({ allowed: true });
       expect((await counter.usage('during')).used).toBe(1);
     });
+
+    const keepsMinutes = engine.name === 'postgres';
+    it(
+      keepsMinutes
+        ? 'keeps a minute and a day in the shared table, across a restart'
+        : 'counts a minute in this process (no commit per turn) and keeps a day in the file, across a restart',
+      async () => {
+        await new Counter(backend, 'test-minute', 60).consume('k', 10);
+        await new Counter(backend, 'test-day', 86_400).add('k', 5);
+        const stored = await sql<{ key: string }>`select key from limit_counters where key like 'test-%:k'`.execute(
+          database.db,
+        );
+        expect(stored.rows.map((r) => r.key).sort()).toEqual(
+          keepsMinutes ? ['test-day:k', 'test-minute:k'] : ['test-day:k'],
+        );
+
+        await backend.close();
+        await database.close();
+        database = await openDatabase({ url: testDb.url });
+        backend = await openLimiterBackend(database);
+        expect((await new Counter(backend, 'test-day', 86_400).usage('k')).used).toBe(5);
+        expect((await new Counter(backend, 'test-minute', 60).usage('k')).used).toBe(keepsMinutes ? 1 : 0);
+      },
+    );
   });
 }
 
