@@ -85,7 +85,7 @@ export function summarize(
       .sort((a, b) => b[1] - a[1])
       .slice(0, n)
       .map(([name, us]) => ({ name, selfMs: round(us / 1000, 1), percent: round((100 * us) / Math.max(1, busy), 1) }));
-  return { busyMs: round(busy / 1000, 1), top: rank(fn, top), byPackage: rank(pkg, 12) };
+  return { busyMs: round(busy / 1000, 1), top: rank(fn, top), byPackage: rank(pkg, Math.max(12, top)) };
 }
 
 export interface ProfileWindow {
@@ -101,6 +101,10 @@ export interface ProfileServerOptions {
   name: string;
   label: string;
   dir: string;
+  /** Extra server env (e.g. DATABASE_URL=none). */
+  env?: Record<string, string>;
+  /** How many functions to rank (15). */
+  top?: number;
   /** Warms the server, then runs the measured part and says when it ran (process.hrtime µs). */
   run: (server: Proc) => Promise<ProfileWindow>;
 }
@@ -116,6 +120,7 @@ export async function profileServer(options: ProfileServerOptions): Promise<Prof
   const server = await startServer({
     gatewayUrl: options.fake.url,
     name: `server (profile ${options.label})`,
+    env: options.env,
     nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${options.dir}`, `--cpu-prof-name=${name}`, '--cpu-prof-interval=250'],
   });
   let window: ProfileWindow;
@@ -125,8 +130,8 @@ export async function profileServer(options: ProfileServerOptions): Promise<Prof
     await stopProc(server, 15_000);
   }
   const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
-  let s = summarize(profile, 15, window.fromUs, window.toUs);
-  if (s.busyMs === 0) s = summarize(profile, 15); // clocks not comparable: fall back to the whole run
+  let s = summarize(profile, options.top ?? 15, window.fromUs, window.toUs);
+  if (s.busyMs === 0) s = summarize(profile, options.top ?? 15); // clocks not comparable: fall back to the whole run
   return {
     surface: options.label,
     file: shortUrl(file),

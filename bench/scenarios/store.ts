@@ -2,13 +2,18 @@
  * Scenario: the store's share of a persisted GraphQL `sendChat`. Two servers of the same build: one on SQLite, one
  * without a store (DATABASE_URL=none). Both answer the same sendChat; on the stored one every call continues one of
  * `concurrency` conversations (its conversationId), so each turn finds its conversation (read once, then known: see
- * src/store/known-conversations.ts), writes one transaction at the start and one update at the end. Blocks alternate
- * between the servers (rotating order); the figures are medians of server CPU per request, and the store's share is
- * the median of the same-round differences.
+ * src/store/known-conversations.ts), writes its start and its end through the group commit. The two servers are
+ * loaded at the same time, in every round and in the warm-up, and the store's share is the median of the
+ * same-round differences of server CPU per request (the mean over all rounds is reported beside it):
+ * - at the same time, because this machine's speed drifts by tens of percent from one second to the next (other
+ *   tenants), which alternating blocks turned into ±300 µs same-round differences;
+ * - never idle, because V8 flushes the code of an idle process and compiles it again when load returns;
+ * - after a long warm-up, because V8 keeps optimizing the hot path for the first ~20,000 requests (TurboFan
+ *   compiles of 5–36 ms each, in waves) and those waves landed in the measured rounds.
  * Then a sustained load of new conversations on the stored server, with its RSS read after every block.
  */
 import type { Pool } from 'undici';
-import { checkedPost, makePool, median, post, range, round, runLoad } from '../load.ts';
+import { checkedPost, makePool, median, post, range, round as roundTo, runLoad } from '../load.ts';
 import { cpuMicros, memStatus, type Proc, sleep, startServer, stopProc } from '../processes.ts';
 import { SERVER_HEADERS } from '../requests.ts';
 
@@ -27,6 +32,8 @@ export interface StoreResult {
   statelessCpuUs: number;
   /** Median of the per-round differences. */
   storeShareUs: number;
+  /** Difference of the two sides' CPU over all rounds, per request. */
+  meanShareUs: number;
   storeShareRangeUs: [number, number];
   perRound: Array<{ storedCpuUs: number; statelessCpuUs: number }>;
   newConversations: number;
@@ -78,24 +85,40 @@ export async function runStore(options: StoreOptions): Promise<StoreResult> {
     ] as const;
     let errors = 0;
     let firstError: string | undefined;
-    const block = async (side: (typeof sides)[number], total: number) => {
+    const totals = { storedUs: 0, statelessUs: 0, storedRequests: 0, statelessRequests: 0 };
+    /** Both sides under load at once; each side's server CPU per request over the same stretch of time. */
+    const round = async (total: number) => {
       await sleep(SETTLE_MS);
-      const before = cpuMicros(side.proc.pid);
-      const load = await runLoad({ total, concurrency: options.concurrency, maxMs: 120_000, task: side.task });
+      const before = sides.map((side) => cpuMicros(side.proc.pid));
+      const loads = await Promise.all(
+        sides.map((side) =>
+          runLoad({ total, concurrency: options.concurrency, maxMs: 300_000, task: side.task }).then((load) => ({
+            load,
+            cpuUs: cpuMicros(side.proc.pid),
+          })),
+        ),
+      );
       await sleep(SETTLE_MS);
-      errors += load.errors;
-      firstError ??= load.firstError;
-      if (load.completed === 0) throw new Error(`store bench (${side.name}): ${load.firstError}`);
-      return (cpuMicros(side.proc.pid) - before) / Math.max(1, load.requested);
+      return loads.map(({ load, cpuUs }, i) => {
+        errors += load.errors;
+        firstError ??= load.firstError;
+        if (load.completed === 0) throw new Error(`store bench (${sides[i]!.name}): ${load.firstError}`);
+        return { usedUs: cpuUs - before[i]!, requests: load.requested };
+      });
     };
-    for (const side of sides) await block(side, options.warmup);
+    await round(options.warmup);
 
     const perRound: StoreResult['perRound'] = [];
     for (let r = 0; r < options.rounds; r++) {
-      const order = r % 2 === 0 ? sides : [...sides].reverse();
-      const cpu: Record<string, number> = {};
-      for (const side of order) cpu[side.name] = await block(side, options.requests);
-      perRound.push({ storedCpuUs: round(cpu.stored!), statelessCpuUs: round(cpu.stateless!) });
+      const [s, l] = await round(options.requests);
+      totals.storedUs += s!.usedUs;
+      totals.storedRequests += s!.requests;
+      totals.statelessUs += l!.usedUs;
+      totals.statelessRequests += l!.requests;
+      perRound.push({
+        storedCpuUs: roundTo(s!.usedUs / Math.max(1, s!.requests)),
+        statelessCpuUs: roundTo(l!.usedUs / Math.max(1, l!.requests)),
+      });
     }
 
     const fresh = checkedPost(storedPool, '/graphql', SERVER_HEADERS, body(), 'ECHO');
@@ -111,15 +134,19 @@ export async function runStore(options: StoreOptions): Promise<StoreResult> {
       created += load.completed;
       errors += load.errors;
       firstError ??= load.firstError;
-      rssAfterBlocksMb.push(round(memStatus(options.stored.pid).rssKb / 1024));
+      rssAfterBlocksMb.push(roundTo(memStatus(options.stored.pid).rssKb / 1024));
     }
 
     const shares = perRound.map((p) => p.storedCpuUs - p.statelessCpuUs);
     return {
-      storedCpuUs: round(median(perRound.map((p) => p.storedCpuUs))),
-      statelessCpuUs: round(median(perRound.map((p) => p.statelessCpuUs))),
-      storeShareUs: round(median(shares)),
-      storeShareRangeUs: range(shares.map((s) => round(s))),
+      storedCpuUs: roundTo(median(perRound.map((p) => p.storedCpuUs))),
+      statelessCpuUs: roundTo(median(perRound.map((p) => p.statelessCpuUs))),
+      storeShareUs: roundTo(median(shares)),
+      meanShareUs: roundTo(
+        totals.storedUs / Math.max(1, totals.storedRequests) -
+          totals.statelessUs / Math.max(1, totals.statelessRequests),
+      ),
+      storeShareRangeUs: range(shares.map((s) => roundTo(s))),
       perRound,
       newConversations: created,
       rssAfterBlocksMb,
