@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { SendChatInput } from '../contract/chat.ts';
-import type { AppError } from '../contract/errors.ts';
+import { AppError } from '../contract/errors.ts';
 import type { GeneratedMedia } from '../gateway/events.ts';
 import type { GatewayChatRequest } from '../gateway/translate.ts';
 import type { AttachmentStore } from '../store/attachment-store.ts';
@@ -24,6 +24,8 @@ export interface ConversationJournalOptions {
   attachments: AttachmentStore;
   /** How often a running answer's partial text is saved. */
   partialSaveMs: number;
+  /** Writes queued within this long of each other share one commit (WriteBatcher); 0: one event-loop turn. */
+  commitWindowMs?: number;
   maxBytesPerOwner: number;
   log: FastifyBaseLogger;
 }
@@ -59,6 +61,7 @@ export class ConversationJournal {
     this.#writes = new WriteBatcher({
       transaction: (work) => options.store.transaction(work),
       onError: (what, err) => options.log.error({ err }, `store: ${what} failed`),
+      windowMs: options.commitWindowMs,
     });
     const { store } = options;
     this.#partialSaves = new PartialSaves({
@@ -71,9 +74,18 @@ export class ConversationJournal {
     });
   }
 
-  /** Before a run: the conversation it continues (NOT_FOUND when not the caller's), or the one it starts. */
-  open(principal: Principal, input: SendChatInput): Promise<OpenConversation> {
-    return openConversation(this.#options, principal, input);
+  /**
+   * Before a run: the conversation it continues (NOT_FOUND when not the caller's), or the one it starts. One just
+   * started here may still be waiting for its commit: a miss looks again once the queued writes are in.
+   */
+  async open(principal: Principal, input: SendChatInput): Promise<OpenConversation> {
+    try {
+      return await openConversation(this.#options, principal, input);
+    } catch (error) {
+      if (!(error instanceof AppError && error.code === 'NOT_FOUND') || !this.#writes.pending) throw error;
+      await this.#writes.settled();
+      return openConversation(this.#options, principal, input);
+    }
   }
 
   /**
@@ -195,6 +207,11 @@ export class ConversationJournal {
   async hide(run: Run): Promise<void> {
     if (!this.#tracked.has(run)) return;
     await hideAnswer(this.#writes, this.#options.store, run.id, this.#ending.get(run) ?? Promise.resolve());
+  }
+
+  /** Resolves once every write queued so far is in the store: what a read must see (read your own writes). */
+  settled(): Promise<void> {
+    return this.#writes.settled();
   }
 
   /** Resolves once the run's end is in the store (at once for runs that are not recorded). */

@@ -34,6 +34,7 @@ export async function openConversationLayer(
     store,
     attachments,
     partialSaveMs: config.partialSaveMs,
+    commitWindowMs: config.commitWindowMs,
     maxBytesPerOwner: config.attachments.maxBytesPerOwner,
     log,
   });
@@ -64,7 +65,7 @@ export async function openConversationLayer(
   return {
     database,
     journal,
-    api: new Conversations({ store, attachments, urls }),
+    api: new Conversations({ store, attachments, urls, settled: () => journal.settled() }),
     async close() {
       clearInterval(sweeper);
       await journal.flush();

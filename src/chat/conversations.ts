@@ -22,6 +22,8 @@ export interface ConversationsOptions {
   store: ConversationStore;
   attachments: AttachmentStore;
   urls: AttachmentUrls;
+  /** Waits for the journal's queued writes (group commit), so a read sees the turns that came before it. */
+  settled: () => Promise<void>;
 }
 
 export const DEFAULT_PAGE = 20;
@@ -62,6 +64,7 @@ export class Conversations {
   ): Promise<Connection<ConversationRecord>> {
     const size = pageSize('first', first);
     const key = after ? decodeCursor('c', after, ['number', 'string']) : undefined;
+    await this.#options.settled();
     const page = await this.#options.store.list(
       principal.id,
       size,
@@ -71,7 +74,8 @@ export class Conversations {
     return connection(page.items, conversationCursor, info);
   }
 
-  get(principal: Principal, id: string): Promise<ConversationRecord | undefined> {
+  async get(principal: Principal, id: string): Promise<ConversationRecord | undefined> {
+    await this.#options.settled();
     return this.#options.store.get(principal.id, id);
   }
 
@@ -111,6 +115,7 @@ export class Conversations {
    * the admin scope). The stored messages stay; the agent no longer sees them.
    */
   async reset(principal: Principal, id: string): Promise<ConversationRecord> {
+    await this.#options.settled();
     const reset = await this.#options.store.resetSession(principal.id, id);
     if (!reset) throw notFound();
     return reset;
@@ -122,6 +127,7 @@ export class Conversations {
     if (clean === '' || Array.from(clean).length > MAX_RENAMED_TITLE_CHARS) {
       throw new AppError('INVALID_INPUT', `title must be 1 to ${MAX_RENAMED_TITLE_CHARS} characters.`);
     }
+    await this.#options.settled();
     const renamed = await this.#options.store.rename(principal.id, id, clean, Date.now());
     if (!renamed) throw notFound();
     return renamed;
@@ -129,6 +135,7 @@ export class Conversations {
 
   /** Removes the conversation with its messages and the attachments only it holds. */
   async delete(principal: Principal, id: string): Promise<boolean> {
+    await this.#options.settled();
     if (!(await this.#options.store.delete(principal.id, id))) throw notFound();
     return true;
   }
@@ -140,6 +147,7 @@ export class Conversations {
     after?: string,
     label: string | null = null,
   ): Promise<AsyncGenerator<ChatEvent> | undefined> {
+    await this.#options.settled();
     const message = await this.#options.store.messageByRun(principal.id, runId);
     return message && replayStoredRun(message, after, this.signed(message.attachments), label);
   }

@@ -106,6 +106,7 @@ export const EnvSchema = z.object({
     .default('sqlite:./data/minipro.sqlite'),
   DATABASE_POOL_SIZE: int(1, 1_000).default(10),
   STORE_PARTIAL_SAVE_MS: int(100).default(5_000),
+  STORE_COMMIT_WINDOW_MS: int(0, 1_000).default(20),
   ATTACHMENT_URL_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   ATTACHMENT_URL_TTL_S: int(10, 86_400).default(600),
   ATTACHMENT_RETENTION_DAYS: int(0).default(90),
@@ -257,6 +258,8 @@ export interface StoreConfig {
   databaseUrl: string;
   poolSize: number;
   partialSaveMs: number;
+  /** Writes queued within this long of each other share one commit. */
+  commitWindowMs: number;
   attachments: {
     /** Random per process when unset: links then die with it (they are minted fresh on every read anyway). */
     urlSecret: string | undefined;
@@ -385,6 +388,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       databaseUrl: env.DATABASE_URL,
       poolSize: env.DATABASE_POOL_SIZE,
       partialSaveMs: env.STORE_PARTIAL_SAVE_MS,
+      commitWindowMs: env.STORE_COMMIT_WINDOW_MS,
       attachments: {
         urlSecret: env.ATTACHMENT_URL_SECRET,
         urlTtlSeconds: env.ATTACHMENT_URL_TTL_S,

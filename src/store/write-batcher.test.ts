@@ -21,6 +21,48 @@ describe('WriteBatcher', () => {
     expect(commits).toEqual([['a', 'b', 'c'], ['d']]);
   });
 
+  it("with a window, writes queued on later event-loop turns within it share the first one's commit", async () => {
+    const commits: string[][] = [];
+    let current: string[] = [];
+    const batcher = new WriteBatcher({
+      transaction: async (work) => {
+        current = [];
+        await work(tx);
+        commits.push(current);
+      },
+      onError: () => {},
+      windowMs: 50,
+    });
+    const first = batcher.write('a', async () => current.push('a'));
+    await new Promise((resolve) => setImmediate(resolve));
+    const second = batcher.write('b', async () => current.push('b'));
+    await Promise.all([first, second]);
+    expect(commits).toEqual([['a', 'b']]);
+    await batcher.write('c', async () => current.push('c'));
+    expect(commits).toEqual([['a', 'b'], ['c']]);
+  });
+
+  it('settled() commits what is queued at once, without waiting out the window', async () => {
+    const commits: string[][] = [];
+    let current: string[] = [];
+    const batcher = new WriteBatcher({
+      transaction: async (work) => {
+        current = [];
+        await work(tx);
+        commits.push(current);
+      },
+      onError: () => {},
+      // Longer than the test's timeout: only settled() can have committed it.
+      windowMs: 600_000,
+    });
+    expect(batcher.pending).toBe(false);
+    await batcher.settled();
+    void batcher.write('a', async () => current.push('a'));
+    expect(batcher.pending).toBe(true);
+    await batcher.settled();
+    expect(commits).toEqual([['a']]);
+  });
+
   it('retries each write of a failed batch alone, reporting only the one that fails', async () => {
     const committed: string[] = [];
     const errors: string[] = [];

@@ -3,6 +3,8 @@ import type { Executor } from './schema.ts';
 export interface WriteBatcherOptions {
   transaction: (work: (tx: Executor) => Promise<void>) => Promise<void>;
   onError: (what: string, error: unknown) => void;
+  /** How long the first queued write waits for others to share its commit (0: until the event loop's next turn). */
+  windowMs?: number;
   /** Writes per commit at most. */
   maxBatch?: number;
   /** Writes waiting at most: past it (a database that stopped answering) new writes are dropped and reported. */
@@ -16,14 +18,18 @@ interface Pending {
 }
 
 /**
- * Group commit: writes queued during one turn of the event loop share one transaction, so a busy server pays for
- * one commit (SQLite's WAL append, a PostgreSQL round trip) per batch instead of per write. Writes run in the order
- * they were queued. If a batch fails, each of its writes is retried alone, so one bad write cannot sink the others.
+ * Group commit: writes queued within `windowMs` of the first share one transaction, so a busy server pays for one
+ * commit (SQLite's WAL append of every page the batch touched, a PostgreSQL round trip) per batch instead of per
+ * write. No answer waits on these writes, so the window adds no latency; it is what a crash can lose on top of the
+ * write in flight. A reader cuts it short (settled()), so reads see every write queued before them. Writes run in the order they were queued. If a batch fails, each of its writes is retried alone,
+ * so one bad write cannot sink the others.
  */
 export class WriteBatcher {
   readonly #options: WriteBatcherOptions;
   readonly #queue: Pending[] = [];
   #running: Promise<void> | undefined;
+  /** Ends the current window early; set while a batch waits for it. */
+  #startNow: (() => void) | undefined;
 
   constructor(options: WriteBatcherOptions) {
     this.#options = options;
@@ -43,13 +49,36 @@ export class WriteBatcher {
 
   #schedule(): void {
     if (this.#running) return;
-    this.#running = new Promise<void>((resolve) => setImmediate(resolve))
-      .then(() => this.#drain())
+    const windowMs = this.#options.windowMs ?? 0;
+    let timer: NodeJS.Timeout | undefined;
+    this.#running = new Promise<void>((resolve) => {
+      this.#startNow = resolve;
+      if (windowMs > 0) timer = setTimeout(resolve, windowMs);
+      else setImmediate(resolve);
+    })
+      .then(() => {
+        clearTimeout(timer);
+        this.#startNow = undefined;
+        return this.#drain();
+      })
       .finally(() => {
         this.#running = undefined;
         // A write queued after the last batch was taken but before this drain ended must not be stranded.
         if (this.#queue.length > 0) this.#schedule();
       });
+  }
+
+  /** Whether writes are queued or committing. */
+  get pending(): boolean {
+    return this.#running !== undefined;
+  }
+
+  /** Resolves once every write queued so far is committed, without waiting out the window (a reader is waiting). */
+  async settled(): Promise<void> {
+    if (!this.#running) return;
+    const barrier = this.write('read barrier', async () => {});
+    this.#startNow?.();
+    await barrier;
   }
 
   async #drain(): Promise<void> {

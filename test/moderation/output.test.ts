@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ChatEvent } from '../../src/contract/chat.ts';
+import { openDatabase } from '../../src/store/database.ts';
 import { freshDatabase, type TestDatabase } from '../helpers/databases.ts';
 import { ask, collectGql, type GqlEvent, gql, marker, sseClient } from '../helpers/fixtures.ts';
 import { dataPayloads, expectError, postChat, readSse, userMessage } from '../helpers/rest.ts';
@@ -121,6 +122,23 @@ describe('a streamed answer', () => {
   it('after a restart the hidden answer replays from the store without its text', async () => {
     refuseW60();
     const { runId } = await graphqlStream(`${marker('restart')} ${LONG_ANSWER}`);
+    // The store's writes trail the answer (group commit): the second server must find them committed, as it would
+    // after the first one's shutdown flushed them. Two live servers on one SQLite file is only this test's shortcut.
+    const stored = await openDatabase({ url: database.url });
+    try {
+      await expect
+        .poll(async () => {
+          const row = await stored.db
+            .selectFrom('messages')
+            .select('status')
+            .where('run_id', '=', runId)
+            .executeTakeFirst();
+          return row?.status;
+        })
+        .toBe('hidden');
+    } finally {
+      await stored.close();
+    }
     const second = await startModeratedServer({ DATABASE_URL: database.url }, { wechat: m.wechat });
     try {
       const replay = await collectGql(
