@@ -4,60 +4,47 @@ import { WriteBatcher } from './write-batcher.ts';
 
 const tx = {} as Executor;
 
+/** A batcher whose commits are recorded: `record(name)` is a write that adds its name to the current commit. */
+function recording(windowMs?: number) {
+  const commits: string[][] = [];
+  let current: string[] = [];
+  const batcher = new WriteBatcher({
+    transaction: async (work) => {
+      current = [];
+      await work(tx);
+      commits.push(current);
+    },
+    onError: () => {},
+    windowMs,
+  });
+  const record = (name: string) => batcher.write(name, async () => current.push(name));
+  return { batcher, commits, record };
+}
+
 describe('WriteBatcher', () => {
   it('commits the writes of one event-loop turn together, in order', async () => {
-    const commits: string[][] = [];
-    let current: string[] = [];
-    const batcher = new WriteBatcher({
-      transaction: async (work) => {
-        current = [];
-        await work(tx);
-        commits.push(current);
-      },
-      onError: () => {},
-    });
-    await Promise.all(['a', 'b', 'c'].map((name) => batcher.write(name, async () => current.push(name))));
-    await batcher.write('d', async () => current.push('d'));
+    const { commits, record } = recording();
+    await Promise.all(['a', 'b', 'c'].map(record));
+    await record('d');
     expect(commits).toEqual([['a', 'b', 'c'], ['d']]);
   });
 
   it("with a window, writes queued on later event-loop turns within it share the first one's commit", async () => {
-    const commits: string[][] = [];
-    let current: string[] = [];
-    const batcher = new WriteBatcher({
-      transaction: async (work) => {
-        current = [];
-        await work(tx);
-        commits.push(current);
-      },
-      onError: () => {},
-      windowMs: 50,
-    });
-    const first = batcher.write('a', async () => current.push('a'));
+    const { commits, record } = recording(50);
+    const first = record('a');
     await new Promise((resolve) => setImmediate(resolve));
-    const second = batcher.write('b', async () => current.push('b'));
-    await Promise.all([first, second]);
+    await Promise.all([first, record('b')]);
     expect(commits).toEqual([['a', 'b']]);
-    await batcher.write('c', async () => current.push('c'));
+    await record('c');
     expect(commits).toEqual([['a', 'b'], ['c']]);
   });
 
   it('settled() commits what is queued at once, without waiting out the window', async () => {
-    const commits: string[][] = [];
-    let current: string[] = [];
-    const batcher = new WriteBatcher({
-      transaction: async (work) => {
-        current = [];
-        await work(tx);
-        commits.push(current);
-      },
-      onError: () => {},
-      // Longer than the test's timeout: only settled() can have committed it.
-      windowMs: 600_000,
-    });
+    // Longer than the test's timeout: only settled() can have committed it.
+    const { batcher, commits, record } = recording(600_000);
     expect(batcher.pending).toBe(false);
     await batcher.settled();
-    void batcher.write('a', async () => current.push('a'));
+    void record('a');
     expect(batcher.pending).toBe(true);
     await batcher.settled();
     expect(commits).toEqual([['a']]);
