@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { SendChatInput } from '../contract/chat.ts';
-import { AppError } from '../contract/errors.ts';
+import type { AppError } from '../contract/errors.ts';
 import type { GeneratedMedia } from '../gateway/events.ts';
 import type { GatewayChatRequest } from '../gateway/translate.ts';
 import type { AttachmentStore } from '../store/attachment-store.ts';
@@ -9,7 +9,13 @@ import { newId } from '../store/ids.ts';
 import type { AttachmentRecord } from '../store/records.ts';
 import { WriteBatcher } from '../store/write-batcher.ts';
 import { uploadedRow } from './attachment-rows.ts';
-import { checkQuota, type OpenConversation, openConversation, recordedConversation } from './conversation-opening.ts';
+import {
+  type ConversationOpeningOptions,
+  checkQuota,
+  type OpenConversation,
+  openConversation,
+  recordedConversation,
+} from './conversation-opening.ts';
 import { userTurnText } from './conversation-title.ts';
 import { keepGeneratedMedia } from './generated-media.ts';
 import { hideAnswer, recordRejectedTurn } from './moderated-writes.ts';
@@ -46,9 +52,10 @@ interface TrackedRun {
 export class ConversationJournal {
   readonly #options: ConversationJournalOptions;
   readonly #writes: WriteBatcher;
+  readonly #opening: ConversationOpeningOptions;
   /**
-   * The final write of each run still ending, so a non-streaming answer can be read back as soon as it is returned.
-   * Dropped once committed: a WeakMap keyed by the runs the registry retains for minutes kept thousands of entries
+   * The final write of each run still ending, which a later hide must follow (recorded() waits on it too). Dropped
+   * once committed: a WeakMap keyed by the runs the registry retains for minutes kept thousands of entries
    * for the garbage collector to trace.
    */
   readonly #ending = new Map<Run, Promise<void>>();
@@ -63,6 +70,7 @@ export class ConversationJournal {
       onError: (what, err) => options.log.error({ err }, `store: ${what} failed`),
       windowMs: options.commitWindowMs,
     });
+    this.#opening = { ...options, writes: this.#writes };
     const { store } = options;
     this.#partialSaves = new PartialSaves({
       intervalMs: options.partialSaveMs,
@@ -74,18 +82,9 @@ export class ConversationJournal {
     });
   }
 
-  /**
-   * Before a run: the conversation it continues (NOT_FOUND when not the caller's), or the one it starts. One just
-   * started here may still be waiting for its commit: a miss looks again once the queued writes are in.
-   */
-  async open(principal: Principal, input: SendChatInput): Promise<OpenConversation> {
-    try {
-      return await openConversation(this.#options, principal, input);
-    } catch (error) {
-      if (!(error instanceof AppError && error.code === 'NOT_FOUND') || !this.#writes.pending) throw error;
-      await this.#writes.settled();
-      return openConversation(this.#options, principal, input);
-    }
+  /** Before a run: the conversation it continues (NOT_FOUND when not the caller's), or the one it starts. */
+  open(principal: Principal, input: SendChatInput): Promise<OpenConversation> {
+    return openConversation(this.#opening, principal, input);
   }
 
   /**
@@ -93,7 +92,7 @@ export class ConversationJournal {
    * are in open(). Stateless calls (no `user`) store nothing and are not checked.
    */
   async admitLegacy(principal: Principal, input: SendChatInput): Promise<void> {
-    if (input.user !== undefined) await checkQuota(this.#options, principal, input);
+    if (input.user !== undefined) await checkQuota(this.#opening, principal, input);
   }
 
   /** Right after a run started. Runs outside any conversation (stateless REST) are not recorded. */

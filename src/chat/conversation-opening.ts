@@ -4,6 +4,7 @@ import { AppError } from '../contract/errors.ts';
 import type { AttachmentStore } from '../store/attachment-store.ts';
 import type { ConversationStore } from '../store/conversation-store.ts';
 import { newId } from '../store/ids.ts';
+import type { WriteBatcher } from '../store/write-batcher.ts';
 import { titleFrom } from './conversation-title.ts';
 import type { Principal } from './principal.ts';
 import { sessionKeyFor } from './session.ts';
@@ -25,6 +26,8 @@ export interface ConversationOpeningOptions {
   store: ConversationStore;
   attachments: AttachmentStore;
   maxBytesPerOwner: number;
+  /** The journal's queued writes (group commit): a conversation started here may not be committed yet. */
+  writes?: Pick<WriteBatcher, 'pending' | 'settled'>;
 }
 
 export const notFound = () =>
@@ -40,7 +43,7 @@ export async function openConversation(
 ): Promise<OpenConversation> {
   if (input.attachments?.length) await checkQuota(options, principal, input);
   if (input.conversationId !== undefined) {
-    const found = await options.store.session(principal.id, input.conversationId);
+    const found = await findSession(options, principal.id, input.conversationId);
     if (!found) throw notFound();
     // The title is only written when a conversation is created.
     return { id: input.conversationId, sessionKey: found.sessionKey, newSession: false, create: false, title: '' };
@@ -53,6 +56,14 @@ export async function openConversation(
   const id = newId('c');
   const sessionKey = sessionKeyFor(principal, `conversation:${id}`);
   return { id, sessionKey, newSession: true, create: true, title: titleFrom(input) };
+}
+
+/** A conversation's session; a miss looks again once the queued writes are in (its creation may be among them). */
+async function findSession(options: ConversationOpeningOptions, owner: string, id: string) {
+  const found = await options.store.session(owner, id);
+  if (found || !options.writes?.pending) return found;
+  await options.writes.settled();
+  return options.store.session(owner, id);
 }
 
 /** Legacy `user` clients keep their session key; their turns land in one conversation keyed by the hashed user. */
@@ -80,6 +91,8 @@ export function recordedConversation(
 export async function checkQuota(options: ConversationOpeningOptions, principal: Principal, input: SendChatInput) {
   const incoming = (input.attachments ?? []).reduce((sum, a) => sum + Math.floor(((a.data?.length ?? 0) * 3) / 4), 0);
   if (incoming === 0) return;
+  // The owner's earlier turns count as soon as they are answered, not once their writes are committed.
+  await options.writes?.settled();
   const stored = await options.attachments.ownerBytes(principal.id);
   if (stored + incoming > options.maxBytesPerOwner) {
     throw new AppError(

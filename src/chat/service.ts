@@ -159,14 +159,12 @@ export class ChatService {
     return this.#streams.replayable(principal, runId, after, signal);
   }
 
-  /** send() within a stored conversation (GraphQL, tRPC): the result carries its conversationId. */
+  /**
+   * send() within a stored conversation (GraphQL, tRPC): the result carries its conversationId. It does not wait
+   * for the store's writes: reads of the conversation API do (Conversations, read your own writes).
+   */
   async sendInConversation(principal: Principal, input: SendChatInput, options: SendOptions = {}): Promise<ChatResult> {
-    const run = await this.open(principal, input, { stream: false, log: options.log });
-    try {
-      return await awaitRun(run, options.signal);
-    } finally {
-      await this.#options.conversations?.journal.recorded(run);
-    }
+    return awaitRun(await this.open(principal, input, { stream: false, log: options.log }), options.signal);
   }
 
   /** A run awaited to completion (non-streaming surfaces). Rejects with the run's AppError. */

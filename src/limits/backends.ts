@@ -107,7 +107,7 @@ async function tableBackend(
 }
 
 /** The longest window a SQLite-backed server counts in memory (see sqliteBackend). */
-export const SQLITE_IN_MEMORY_WINDOW_S = 60;
+const SQLITE_IN_MEMORY_WINDOW_S = 60;
 
 /**
  * A SQLite file serves one instance, so no other process needs its counters. Windows of a minute or less (turns

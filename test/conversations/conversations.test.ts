@@ -113,6 +113,31 @@ for (const engine of TEST_ENGINES) {
       expect(freshUpstream.headers['x-openclaw-session-key']).not.toBe(session);
     });
 
+    it('reads and continues turns whose writes still wait for their group commit', async () => {
+      // A window no test waits out: only the reads' own wait for the queued writes can make them visible.
+      const slow = await startTestServer({ env: env({ STORE_COMMIT_WINDOW_MS: '1000' }) });
+      const slowCall = (query: string, variables: Record<string, unknown>) =>
+        gql<Json>(slow.baseUrl, query, variables, { apiKey: slow.apiKey });
+      try {
+        const one: Result = (await slowCall(SEND, { input: ask(marker('queued-1')) })).data.sendChat;
+        const two = await slowCall(SEND, { input: ask(marker('queued-2'), { conversationId: one.conversationId }) });
+        expect(two.errors).toBeUndefined();
+        expect(two.data.sendChat.conversationId).toBe(one.conversationId);
+
+        const read = await slowCall(READ, { id: one.conversationId, last: 10 });
+        expect(read.data.conversation.messages.edges.map((e: Json) => [e.node.role, e.node.status])).toEqual([
+          ['user', null],
+          ['assistant', 'completed'],
+          ['user', null],
+          ['assistant', 'completed'],
+        ]);
+        const list = await slowCall(LIST, { first: 10 });
+        expect(list.data.conversations.edges[0].node.id).toBe(one.conversationId);
+      } finally {
+        await slow.close();
+      }
+    });
+
     it('pages conversations newest first with stable cursors', async () => {
       const apiKey = OTHER_API_KEY;
       const ids: string[] = [];
