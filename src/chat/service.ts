@@ -160,11 +160,16 @@ export class ChatService {
   }
 
   /**
-   * send() within a stored conversation (GraphQL, tRPC): the result carries its conversationId. It does not wait
-   * for the store's writes: reads of the conversation API do (Conversations, read your own writes).
+   * send() within a stored conversation (GraphQL, tRPC): the result carries its conversationId. It is answered once
+   * the turn is committed, so another instance reads it at once; settled() ends the group-commit window rather
+   * than waiting it out.
    */
   async sendInConversation(principal: Principal, input: SendChatInput, options: SendOptions = {}): Promise<ChatResult> {
-    return awaitRun(await this.open(principal, input, { stream: false, log: options.log }), options.signal);
+    try {
+      return await awaitRun(await this.open(principal, input, { stream: false, log: options.log }), options.signal);
+    } finally {
+      await this.#options.conversations?.journal.settled();
+    }
   }
 
   /** A run awaited to completion (non-streaming surfaces). Rejects with the run's AppError. */
