@@ -33,6 +33,8 @@ export interface ConversationJournalOptions {
   /** Writes queued within this long of each other share one commit (WriteBatcher); 0: one event-loop turn. */
   commitWindowMs?: number;
   maxBytesPerOwner: number;
+  /** Other instances read the same database (PostgreSQL); a SQLite file has one server. */
+  sharedDatabase?: boolean;
   log: FastifyBaseLogger;
 }
 
@@ -211,6 +213,15 @@ export class ConversationJournal {
   /** Resolves once every write queued so far is in the store: what a read must see (read your own writes). */
   settled(): Promise<void> {
     return this.#writes.settled();
+  }
+
+  /**
+   * Before a non-streaming answer: where other instances read the same database, resolves once every queued write
+   * is committed (the window ended early), so the client may read the turn through any of them. A SQLite file has
+   * one server, whose own reads settle first: its answers do not end the window, so busy turns share commits.
+   */
+  async answerable(): Promise<void> {
+    if (this.#options.sharedDatabase) await this.#writes.settled();
   }
 
   /** Resolves once the run's end is in the store (at once for runs that are not recorded). */

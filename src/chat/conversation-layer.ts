@@ -36,6 +36,7 @@ export async function openConversationLayer(
     partialSaveMs: config.partialSaveMs,
     commitWindowMs: config.commitWindowMs,
     maxBytesPerOwner: config.attachments.maxBytesPerOwner,
+    sharedDatabase: database.dialect === 'postgres',
     log,
   });
   const urls = new AttachmentUrls({

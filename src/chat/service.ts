@@ -160,15 +160,14 @@ export class ChatService {
   }
 
   /**
-   * send() within a stored conversation (GraphQL, tRPC): the result carries its conversationId. It is answered once
-   * the turn is committed, so another instance reads it at once; settled() ends the group-commit window rather
-   * than waiting it out.
+   * send() within a stored conversation (GraphQL, tRPC): the result carries its conversationId. Where several
+   * instances share the database it is answered once the turn is committed (ConversationJournal.answerable).
    */
   async sendInConversation(principal: Principal, input: SendChatInput, options: SendOptions = {}): Promise<ChatResult> {
     try {
       return await awaitRun(await this.open(principal, input, { stream: false, log: options.log }), options.signal);
     } finally {
-      await this.#options.conversations?.journal.settled();
+      await this.#options.conversations?.journal.answerable();
     }
   }
 
