@@ -20,9 +20,10 @@ interface Pending {
 /**
  * Group commit: writes queued within `windowMs` of the first share one transaction, so a busy server pays for one
  * commit (SQLite's WAL append of every page the batch touched, a PostgreSQL round trip) per batch instead of per
- * write. No answer waits on these writes, so the window adds no latency; it is what a crash can lose on top of the
- * write in flight. A reader cuts it short (settled()), so reads see every write queued before them. Writes run in the order they were queued. If a batch fails, each of its writes is retried alone,
- * so one bad write cannot sink the others.
+ * write. Nothing waits the window out: a reader, or an answer that must be committed first (PostgreSQL, read by
+ * other instances), cuts it short with settled() and sees every write queued before it. So the window adds no
+ * latency; it is what a crash can lose on top of the write in flight. Writes run in the order they were queued. If
+ * a batch fails, each of its writes is retried alone, so one bad write cannot sink the others.
  */
 export class WriteBatcher {
   readonly #options: WriteBatcherOptions;
